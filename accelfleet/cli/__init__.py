@@ -1,0 +1,1 @@
+"""The ``accelfleet`` command line: one module per subcommand, registered in :mod:`.main`."""

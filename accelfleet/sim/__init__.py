@@ -1,0 +1,1 @@
+"""The simulated cluster: a Kubernetes API server, scheduler and kubelets in one process."""
