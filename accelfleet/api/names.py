@@ -8,7 +8,7 @@ from typing import Final
 
 GROUP: Final = "accelfleet.io"
 VERSION: Final = "v1alpha1"
-API_VERSION: Final = f"{GROUP}/{VERSION}"
+API_VERSION: Final = "accelfleet.io/v1alpha1"  # GROUP/VERSION, spelled out so type checkers see a literal
 CATEGORY: Final = "accelfleet"
 
 # Node labels (DESIGN.md section 3).
