@@ -1,0 +1,85 @@
+"""Wires a source, the runtime and the HTTP endpoints together and runs them until a signal stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from accelfleet.deviceplugin.advertisement import Advertisement
+from accelfleet.deviceplugin.allocate import DeviceSpecsMode
+from accelfleet.deviceplugin.metrics import PluginMetrics
+from accelfleet.deviceplugin.observability import start_http
+from accelfleet.deviceplugin.profile import CardProfile
+from accelfleet.deviceplugin.runtime import PluginRuntime
+from accelfleet.deviceplugin.sources import KubeSource, follow_unhealthy_file, publish
+from accelfleet.deviceplugin.state import AdvertisementState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StandaloneSource:
+    profile: CardProfile
+    count: int
+    unhealthy_file: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeSource:
+    api_client: Any
+    node_name: str
+
+
+@dataclass(frozen=True)
+class PluginOptions:
+    kubelet_dir: str
+    source: StandaloneSource | NodeSource
+    specs_mode: DeviceSpecsMode = DeviceSpecsMode.AUTO
+    metrics_address: str = "0.0.0.0"
+    metrics_port: int = 0
+
+
+async def run_plugin(options: PluginOptions) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    state = AdvertisementState()
+    metrics = PluginMetrics()
+    runtime = PluginRuntime(options.kubelet_dir, state, metrics, options.specs_mode)
+
+    def publish_to(advertisement: Advertisement) -> None:
+        publish(state, metrics, advertisement)
+
+    background: list[asyncio.Task[None]] = []
+    kube: KubeSource | None = None
+    source = options.source
+    if isinstance(source, StandaloneSource):
+        background.append(
+            asyncio.create_task(
+                follow_unhealthy_file(source.profile, source.count, source.unhealthy_file, publish_to)
+            )
+        )
+    else:
+        kube = KubeSource(source.api_client, source.node_name, loop, publish_to)
+        kube.start()
+
+    runner = None
+    if options.metrics_port:
+        runner = await start_http(runtime, options.metrics_address, options.metrics_port)
+        log.info("metrics and health on %s:%d", options.metrics_address, options.metrics_port)
+    try:
+        await runtime.run(stop)
+    finally:
+        if kube is not None:
+            kube.stop()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        if runner is not None:
+            await runner.cleanup()
+    log.info("stopped")
