@@ -40,10 +40,33 @@ class WatchEvent:
 
 
 class StoreError(Exception):
-    """Base of the errors below; each maps to one HTTP status and metav1.Status reason."""
+    """Base of the errors below; each maps to one HTTP status and metav1.Status reason.
+
+    The optional details become ``details`` of the metav1.Status the API server answers with, which
+    kubectl and helm print and kopf inspects (``kind`` holds the resource's plural, as the real server
+    puts it; ``causes`` holds ``{"reason", "message", "field"}`` dicts).
+    """
 
     status_code = 500
     reason = "InternalError"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str | None = None,
+        group: str | None = None,
+        kind: str | None = None,
+        causes: list[dict[str, str]] | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.name = name
+        self.group = group
+        self.kind = kind
+        self.causes = causes or []
+        self.retry_after_seconds = retry_after_seconds
 
 
 class NotFoundError(StoreError):
@@ -66,6 +89,20 @@ class ConflictError(StoreError):
 class InvalidError(StoreError):
     status_code = 422
     reason = "Invalid"
+
+
+class BadRequestError(StoreError):
+    """A malformed request, e.g. an unparsable selector or an unsupported field label."""
+
+    status_code = 400
+    reason = "BadRequest"
+
+
+class ForbiddenError(StoreError):
+    """Refused by policy, e.g. creating an object in a namespace that is being deleted."""
+
+    status_code = 403
+    reason = "Forbidden"
 
 
 class GoneError(StoreError):

@@ -1,0 +1,5 @@
+{{- define "probe.labels" -}}
+app.kubernetes.io/name: sim-probe
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
