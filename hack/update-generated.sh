@@ -10,3 +10,8 @@ for preset in small scnet; do
   python -c "import sys; from accelfleet.api.fleets import platforms_yaml; sys.stdout.write(platforms_yaml('$preset'))" \
     > "examples/platforms/$preset.yaml"
 done
+# The Helm chart ships copies of the CRDs, the catalog and the preset platforms.
+rm -f charts/accelfleet/crds/*.yaml
+cp crds/*.yaml charts/accelfleet/crds/
+cp examples/catalog.yaml charts/accelfleet/files/catalog.yaml
+cp examples/platforms/small.yaml examples/platforms/scnet.yaml charts/accelfleet/files/platforms/

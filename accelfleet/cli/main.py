@@ -18,6 +18,7 @@ from accelfleet.cli.errors import CLIError
 # Each module defines ``register(subparsers)``; the order here is the order in ``--help``.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "accelfleet.cli.sim",
+    "accelfleet.cli.operator",
     "accelfleet.cli.deviceplugin",
     "accelfleet.cli.catalog",
     "accelfleet.cli.crds",

@@ -11,7 +11,6 @@ from typing import Any
 from accelfleet.deviceplugin.advertisement import Advertisement
 from accelfleet.deviceplugin.allocate import DeviceSpecsMode
 from accelfleet.deviceplugin.metrics import PluginMetrics
-from accelfleet.deviceplugin.observability import start_http
 from accelfleet.deviceplugin.profile import CardProfile
 from accelfleet.deviceplugin.runtime import PluginRuntime
 from accelfleet.deviceplugin.sources import KubeSource, follow_unhealthy_file, publish
@@ -70,6 +69,10 @@ async def run_plugin(options: PluginOptions) -> None:
 
     runner = None
     if options.metrics_port:
+        # Imported only when serving: the simulated cluster starts one plugin per node without
+        # metrics, and aiohttp is a third of the plugin's start-up time.
+        from accelfleet.deviceplugin.observability import start_http
+
         runner = await start_http(runtime, options.metrics_address, options.metrics_port)
         log.info("metrics and health on %s:%d", options.metrics_address, options.metrics_port)
     try:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 ACCELCARD_PLURAL = "accelcards"
 WATCH_TIMEOUT_S = 300
 RETRY_S = 2.0
-CRD_POLL_S = 5.0
+CRD_POLL_S = 1.0
 FILE_POLL_S = 0.2
 
 
