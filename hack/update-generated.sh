@@ -15,3 +15,5 @@ rm -f charts/accelfleet/crds/*.yaml
 cp crds/*.yaml charts/accelfleet/crds/
 cp examples/catalog.yaml charts/accelfleet/files/catalog.yaml
 cp examples/platforms/small.yaml examples/platforms/scnet.yaml charts/accelfleet/files/platforms/
+# The API reference is generated from the models.
+python -m accelfleet.cli.views.reference_doc docs/reference.md

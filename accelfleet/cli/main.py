@@ -22,6 +22,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "accelfleet.cli.deviceplugin",
     "accelfleet.cli.catalog",
     "accelfleet.cli.crds",
+    "accelfleet.cli.demo",
+    "accelfleet.cli.top",
+    "accelfleet.cli.explain",
 )
 
 
