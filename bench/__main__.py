@@ -20,13 +20,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.datasets import DataUnavailable
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 
 
 def available() -> list[str]:
-    """Benchmark names: the public modules of this package."""
-    return sorted(path.stem for path in BENCH_DIR.glob("*.py") if not path.stem.startswith("_"))
+    """Benchmark names: the public modules of this package that define ``run`` (helpers do not)."""
+    return sorted(
+        path.stem
+        for path in BENCH_DIR.glob("*.py")
+        if not path.stem.startswith("_") and "\ndef run(" in path.read_text()
+    )
 
 
 def machine() -> dict[str, Any]:
@@ -112,20 +118,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print each result as one JSON line")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where <name>.json is written")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.names if name not in names]
+    unknown = [name for name in args.names if name.replace("-", "_") not in names]
     if unknown:
         sys.stderr.write(
             f"python -m bench: error: unknown benchmark {', '.join(unknown)} (have: {', '.join(names)})\n"
         )
         return 2
-    for name in args.names:
-        result: dict[str, Any] = importlib.import_module(f"bench.{name}").run(quick=args.quick)
+    status = 0
+    for name in [given.replace("-", "_") for given in args.names]:
+        try:
+            result: dict[str, Any] = importlib.import_module(f"bench.{name}").run(quick=args.quick)
+        except DataUnavailable as missing:
+            sys.stderr.write(f"python -m bench {name}: {missing}\n")
+            status = 1
+            continue
         path = record(name, result, args.quick, args.results_dir)
         if args.json:
             sys.stdout.write(json.dumps(result) + "\n")
         else:
             sys.stdout.write(render(name, result) + f"\n(recorded in {path})\n")
-    return 0
+    return status
 
 
 if __name__ == "__main__":
