@@ -11,21 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The AIJob API's own enums: placement takes the same words the user wrote in spec.topology.
+from accelfleet.api.aijob import Scope as Scope
+from accelfleet.api.aijob import ScopeMode
 
-class Scope(StrEnum):
-    """The topology level a gang wants to stay inside (AIJob ``spec.topology.scope``)."""
-
-    NODE = "node"
-    SUPERNODE = "supernode"
-    PLATFORM = "platform"
-    ANY = "any"
-
-
-class Mode(StrEnum):
-    """Whether the scope is a hard constraint or a wish (AIJob ``spec.topology.mode``)."""
-
-    REQUIRED = "required"
-    PREFERRED = "preferred"
+Mode = ScopeMode
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ from accelfleet.sim.nodes.sim_names import (
     ANNOTATION_SIM_ORIGIN,
     NODE_LEASE_NAMESPACE,
 )
+from accelfleet.sim.nodes.tasks import cancel_all
 from accelfleet.sim.objects import clone, now_rfc3339
 from accelfleet.sim.store import (
     AlreadyExistsError,
@@ -179,21 +180,11 @@ class Kubelet:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
         for record in self._nodes.values():
             for timer in record.timers.values():
                 timer.cancel()
-            for job in (record.worker, record.attaching):
-                if job is not None:
-                    job.cancel()
-        pending = [t for t in self._tasks if not t.done()]
-        pending += [
-            t for r in self._nodes.values() for t in (r.worker, r.attaching) if t is not None and not t.done()
-        ]
-        for task in pending:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        jobs = [t for r in self._nodes.values() for t in (r.worker, r.attaching) if t is not None]
+        await cancel_all([*self._tasks, *jobs])
         self._tasks = []
 
     # ----- informer callbacks (synchronous: only record and enqueue) -------------------------------
@@ -308,6 +299,18 @@ class Kubelet:
         return desired != current or _strip_times(taints) != _strip_times(
             (record.node.get("spec") or {}).get("taints") or []
         )
+
+    def active_pods(self, node_name: str) -> list[Object]:
+        """The pods this node admitted that have not finished, as its PodResources API lists them."""
+        record = self._nodes.get(node_name)
+        if record is None:
+            return []
+        pods = ((uid, self._pods.cache.get(key)) for uid, key in record.admitted.items())
+        return [
+            pod
+            for uid, pod in pods
+            if pod is not None and pod["metadata"].get("uid") == uid and not is_terminal(pod)
+        ]
 
     def refresh_devices(self) -> None:
         """Re-read every node's devices (e.g. after an AccelCard changed what a model advertises)."""

@@ -25,6 +25,7 @@ from accelfleet.sim.nodes.node_factory import (
     pools_from_platform,
 )
 from accelfleet.sim.nodes.sim_names import ANNOTATION_SIM_ORIGIN, ORIGIN_PLATFORM
+from accelfleet.sim.nodes.tasks import cancel_all
 from accelfleet.sim.store import AlreadyExistsError, NotFoundError, Object, Store, StoreError, WatchEventType
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,7 @@ class PlatformNodes:
         self._tasks = [asyncio.create_task(self._informer.run(rv)), asyncio.create_task(self._loop())]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(self._tasks)
         self._tasks = []
 
     def _on_platform(self, event_type: WatchEventType, platform: Object) -> None:

@@ -28,6 +28,7 @@ from accelfleet.sim.nodes.presets import validate_preset as _validate_preset
 from accelfleet.sim.nodes.scheduler import Scheduler
 from accelfleet.sim.nodes.sim_names import NODE_LEASE_NAMESPACE, ORIGIN_PRESET, SCHEDULER_NAME
 from accelfleet.sim.nodes.static_devices import StaticProvider
+from accelfleet.sim.nodes.tasks import cancel_all
 from accelfleet.sim.objects import now_rfc3339
 from accelfleet.sim.store import AlreadyExistsError, Object, Store, WatchEventType
 
@@ -81,6 +82,7 @@ class NodeRuntime:
                 self._kubeconfig,
                 grace_period=self._grace_period,
                 fallback=provider,
+                active_pods=self._active_pods,
             )
             provider = self._plugins
         if fleet is not None:
@@ -105,12 +107,11 @@ class NodeRuntime:
                 await part.stop()
         if self._plugins is not None:
             await self._plugins.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(self._tasks)
         self._tasks = []
+
+    def _active_pods(self, node: str) -> list[Object]:
+        return self.kubelet.active_pods(node) if self.kubelet is not None else []
 
     def _on_card(self, event_type: WatchEventType, card: Object) -> None:
         name = card["metadata"]["name"]

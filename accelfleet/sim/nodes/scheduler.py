@@ -24,6 +24,7 @@ from accelfleet.sim.nodes.informer import Informer, Key, object_key
 from accelfleet.sim.nodes.pod_status import is_terminal
 from accelfleet.sim.nodes.scheduling import ClusterState, PodShape, pod_requests
 from accelfleet.sim.nodes.sim_names import SCHEDULER_NAME
+from accelfleet.sim.nodes.tasks import cancel_all
 from accelfleet.sim.objects import clone, now_rfc3339
 from accelfleet.sim.store import ConflictError, NotFoundError, Object, Store, StoreError, WatchEventType
 
@@ -74,11 +75,7 @@ class Scheduler:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(self._tasks)
         self._tasks = []
 
     # ----- informer callbacks ------------------------------------------------------------------
