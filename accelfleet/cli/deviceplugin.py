@@ -7,11 +7,16 @@ labels and the AccelCard; ``--card MODEL --count N`` runs without any API for qu
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import Any
 
 from accelfleet.cli.errors import CLIError
-from accelfleet.deviceplugin.sockets import DEFAULT_KUBELET_DIR
+from accelfleet.deviceplugin.sockets import (
+    DEFAULT_KUBELET_DIR,
+    DEFAULT_POD_RESOURCES_INTERVAL_S,
+    DEFAULT_POD_RESOURCES_SOCKET,
+)
 
 DEFAULT_METRICS_PORT = 9464
 DEVICE_SPECS_CHOICES = ("auto", "always", "never")
@@ -33,6 +38,24 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--kubelet-dir",
         default=DEFAULT_KUBELET_DIR,
         help=f"the kubelet's device-plugin directory holding kubelet.sock (default {DEFAULT_KUBELET_DIR})",
+    )
+    parser.add_argument(
+        "--pod-resources-socket",
+        default=DEFAULT_POD_RESOURCES_SOCKET,
+        help=(
+            "the kubelet's PodResources socket, read to annotate pods with the cards they hold "
+            f"(default {DEFAULT_POD_RESOURCES_SOCKET}; '' turns this off)"
+        ),
+    )
+    parser.add_argument(
+        "--pod-resources-interval",
+        type=float,
+        default=DEFAULT_POD_RESOURCES_INTERVAL_S,
+        metavar="SECONDS",
+        help=(
+            "how often pods' annotations are checked against PodResources besides right after each "
+            f"Allocate (default {DEFAULT_POD_RESOURCES_INTERVAL_S:g})"
+        ),
     )
     parser.add_argument(
         "--kubeconfig", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster config)"
@@ -110,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.metrics_port <= 65535:
         raise CLIError(f"--metrics-port {args.metrics_port} is not a port number")
+    if not (math.isfinite(args.pod_resources_interval) and args.pod_resources_interval > 0):
+        raise CLIError(
+            f"--pod-resources-interval {args.pod_resources_interval:g} is not a positive, finite number of seconds"
+        )
     source: Any
     if args.card is not None:
         source = _standalone(args)
@@ -130,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
         specs_mode=DeviceSpecsMode(args.device_specs),
         metrics_address=args.metrics_address,
         metrics_port=args.metrics_port,
+        pod_resources_socket=args.pod_resources_socket or None,
+        pod_resources_interval=args.pod_resources_interval,
     )
     try:
         asyncio.run(run_plugin(options))

@@ -11,8 +11,10 @@ from typing import Any
 from accelfleet.deviceplugin.advertisement import Advertisement
 from accelfleet.deviceplugin.allocate import DeviceSpecsMode
 from accelfleet.deviceplugin.metrics import PluginMetrics
+from accelfleet.deviceplugin.pod_annotations import PodAnnotationWriter
 from accelfleet.deviceplugin.profile import CardProfile
 from accelfleet.deviceplugin.runtime import PluginRuntime
+from accelfleet.deviceplugin.sockets import DEFAULT_POD_RESOURCES_INTERVAL_S
 from accelfleet.deviceplugin.sources import KubeSource, follow_unhealthy_file, publish
 from accelfleet.deviceplugin.state import AdvertisementState
 
@@ -39,6 +41,9 @@ class PluginOptions:
     specs_mode: DeviceSpecsMode = DeviceSpecsMode.AUTO
     metrics_address: str = "0.0.0.0"
     metrics_port: int = 0
+    # The kubelet's PodResources socket; None leaves pods' allocated-cards annotations to others.
+    pod_resources_socket: str | None = None
+    pod_resources_interval: float = DEFAULT_POD_RESOURCES_INTERVAL_S
 
 
 async def run_plugin(options: PluginOptions) -> None:
@@ -49,14 +54,32 @@ async def run_plugin(options: PluginOptions) -> None:
 
     state = AdvertisementState()
     metrics = PluginMetrics()
-    runtime = PluginRuntime(options.kubelet_dir, state, metrics, options.specs_mode)
 
     def publish_to(advertisement: Advertisement) -> None:
         publish(state, metrics, advertisement)
 
     background: list[asyncio.Task[None]] = []
     kube: KubeSource | None = None
+    writer: PodAnnotationWriter | None = None
     source = options.source
+    if isinstance(source, NodeSource) and options.pod_resources_socket:
+        # Standalone mode has no API to write pods through.
+        writer = PodAnnotationWriter(
+            options.pod_resources_socket,
+            source.api_client,
+            source.node_name,
+            state,
+            metrics,
+            interval=options.pod_resources_interval,
+        )
+        background.append(asyncio.create_task(writer.run()))
+    runtime = PluginRuntime(
+        options.kubelet_dir,
+        state,
+        metrics,
+        options.specs_mode,
+        on_allocated=writer.allocated if writer is not None else None,
+    )
     if isinstance(source, StandaloneSource):
         background.append(
             asyncio.create_task(

@@ -34,6 +34,12 @@ class PluginMetrics:
             ["resource", "result"],
             registry=self.registry,
         )
+        self.pod_annotations = Counter(
+            "accelfleet_deviceplugin_pod_annotations",
+            "Pods whose allocated-cards annotation the plugin wrote from the kubelet's PodResources API.",
+            ["resource"],
+            registry=self.registry,
+        )
         self.config_problem = Gauge(
             "accelfleet_deviceplugin_config_problem",
             "1 while the Node's labels or the AccelCard keep the plugin from advertising cards.",
@@ -56,3 +62,6 @@ class PluginMetrics:
 
     def registration(self, resource: str, ok: bool) -> None:
         self.registrations.labels(resource=resource, result="success" if ok else "failure").inc()
+
+    def pod_annotated(self, resource: str) -> None:
+        self.pod_annotations.labels(resource=resource).inc()

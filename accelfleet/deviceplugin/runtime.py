@@ -19,7 +19,7 @@ from accelfleet.deviceplugin.allocate import DeviceSpecsMode
 from accelfleet.deviceplugin.logonce import OnceLogger
 from accelfleet.deviceplugin.metrics import PluginMetrics
 from accelfleet.deviceplugin.resource_name import resource_name_problem
-from accelfleet.deviceplugin.service import PLUGIN_OPTIONS, DevicePluginService
+from accelfleet.deviceplugin.service import PLUGIN_OPTIONS, AllocationListener, DevicePluginService
 from accelfleet.deviceplugin.sockets import (
     KUBELET_SOCKET,
     FileIdentity,
@@ -80,6 +80,7 @@ class PluginRuntime:
         metrics: PluginMetrics,
         specs_mode: DeviceSpecsMode,
         poll_interval: float = POLL_INTERVAL_S,
+        on_allocated: AllocationListener | None = None,
     ) -> None:
         self.kubelet_dir = kubelet_dir
         self.kubelet_socket = os.path.join(kubelet_dir, KUBELET_SOCKET)
@@ -87,6 +88,7 @@ class PluginRuntime:
         self.metrics = metrics
         self.specs_mode = specs_mode
         self.poll_interval = poll_interval
+        self.on_allocated = on_allocated
         self.server: PluginServer | None = None
         self.registered_with: FileIdentity | None = None
         self.serving_failed = False
@@ -136,7 +138,9 @@ class PluginRuntime:
         if problem:
             self._once.report("serve", f"not registering: {problem}", logging.ERROR)
             return
-        service = DevicePluginService(resource, self.state, self.specs_mode, self.metrics)
+        service = DevicePluginService(
+            resource, self.state, self.specs_mode, self.metrics, on_allocated=self.on_allocated
+        )
         server = PluginServer(path, service)
         try:
             await server.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import grpc
@@ -18,6 +18,7 @@ from accelfleet.deviceplugin.v1beta1 import api_pb2, api_pb2_grpc
 log = logging.getLogger(__name__)
 
 Context = grpc.aio.ServicerContext[Any, Any]
+AllocationListener = Callable[[Sequence[str]], None]
 
 # The same options go into RegisterRequest: older kubelets read those, current ones ask this RPC.
 PLUGIN_OPTIONS = api_pb2.DevicePluginOptions(
@@ -35,12 +36,14 @@ class DevicePluginService(api_pb2_grpc.DevicePluginServicer):
         specs_mode: DeviceSpecsMode,
         metrics: PluginMetrics,
         path_exists: Callable[[str], bool] = os.path.exists,
+        on_allocated: AllocationListener | None = None,
     ) -> None:
         self.resource_name = resource_name
         self._state = state
         self._specs_mode = specs_mode
         self._metrics = metrics
         self._path_exists = path_exists
+        self._on_allocated = on_allocated
 
     async def GetDevicePluginOptions(
         self, request: api_pb2.Empty, context: Context
@@ -97,6 +100,8 @@ class DevicePluginService(api_pb2_grpc.DevicePluginServicer):
                 log.warning("Allocate refused: %s", err)
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
             self._metrics.allocated(self.resource_name, len(req.devices_ids))
+            if self._on_allocated is not None:
+                self._on_allocated(list(req.devices_ids))
             responses.append(
                 api_pb2.ContainerAllocateResponse(
                     envs=allocation.envs,

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 KUBELET_SOCKET = "kubelet.sock"
 DEFAULT_KUBELET_DIR = "/var/lib/kubelet/device-plugins"
+# The kubelet's PodResources API: which pod's containers hold which device IDs.
+DEFAULT_POD_RESOURCES_SOCKET = "/var/lib/kubelet/pod-resources/kubelet.sock"
+# How often it is read besides right after each Allocate (see pod_annotations).
+DEFAULT_POD_RESOURCES_INTERVAL_S = 5.0
 MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes including the terminating NUL
 
 

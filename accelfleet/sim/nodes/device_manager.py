@@ -92,6 +92,7 @@ class _Held:
     resource: str | None
     device_ids: set[str]
     indices: set[int]
+    container: str = ""
 
 
 class DeviceManager:
@@ -257,7 +258,7 @@ class DeviceManager:
             )
         chosen = await self._preferred(endpoint, available, count)
         chosen += [d for d in available if d not in chosen][: count - len(chosen)]
-        held = _Held(resource, set(chosen), set())
+        held = _Held(resource, set(chosen), set(), container)
         self._held.setdefault(pod_uid, []).append(held)
         request = api_pb2.AllocateRequest(
             container_requests=[api_pb2.ContainerAllocateRequest(devices_ids=chosen)]
@@ -314,6 +315,27 @@ class DeviceManager:
 
     def adopt(self, pod_uid: str, indices: Iterable[int]) -> None:
         self._held.setdefault(pod_uid, []).append(_Held(None, set(), set(indices)))
+
+    # ----- what the PodResources API reports ------------------------------------------------------
+
+    def container_devices(self, pod_uid: str, container: str) -> dict[str, list[str]]:
+        """Device IDs by resource that Allocate gave this container (cards adopted after a restart have none)."""
+        devices: dict[str, list[str]] = {}
+        for held in self._held.get(pod_uid, []):
+            if held.resource is not None and held.container == container:
+                devices.setdefault(held.resource, []).extend(held.device_ids)
+        return {resource: _by_index(ids) for resource, ids in devices.items()}
+
+    def allocatable_devices(self) -> dict[str, list[str]]:
+        """Every device of every registered plugin, healthy or not, as the kubelet reports allocatable."""
+        return {
+            name: _by_index(endpoint.healthy + endpoint.unhealthy)
+            for name, endpoint in self._endpoints.items()
+        }
+
+
+def _by_index(device_ids: Iterable[str]) -> list[str]:
+    return sorted(set(device_ids), key=lambda d: (card_index(d) or 0, d))
 
 
 class _Registration(api_pb2_grpc.RegistrationServicer):

@@ -1,11 +1,13 @@
 """Plugin mode: every simulated node gets its own kubelet socket directory and a real device plugin.
 
 The plugin is the project's ``accelfleet deviceplugin`` process, started exactly as a DaemonSet pod
-would run it (``--node``, ``--kubelet-dir``, ``KUBECONFIG``), so the simulated kubelet and the real
-plugin meet only over the device-plugin gRPC API. A plugin that exits is restarted with backoff, like
-a DaemonSet pod. Each plugin is started with the parent-death signal set (Linux ``PR_SET_PDEATHSIG``),
-so plugins die with the sim even if the sim is killed with SIGKILL. Beyond ``max_plugins`` nodes the
-remaining nodes fall back to static devices: thousands of plugin processes would exhaust the machine.
+would run it (``--node``, ``--kubelet-dir``, ``--pod-resources-socket``, ``KUBECONFIG``), so the
+simulated kubelet and the real plugin meet only over the kubelet's gRPC APIs: device-plugin and
+PodResources, each node serving both from its own directory. A plugin that exits is restarted with
+backoff, like a DaemonSet pod. Each plugin is started with the parent-death signal set (Linux
+``PR_SET_PDEATHSIG``), so plugins die with the sim even if the sim is killed with SIGKILL. Beyond
+``max_plugins`` nodes the remaining nodes fall back to static devices: thousands of plugin processes
+would exhaust the machine.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from accelfleet.sim.nodes.device_manager import KUBELET_SOCKET, MAX_UNIX_PATH, DeviceManager
 from accelfleet.sim.nodes.devices import DeviceBackend
 from accelfleet.sim.nodes.kubelet import DeviceProvider
+from accelfleet.sim.nodes.pod_resources import PodResourcesServer, pod_resources_socket
 from accelfleet.sim.store import Object
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ MAX_RESTART_BACKOFF_SECONDS = 30.0
 SOCKET_NAME_ROOM = 40
 
 CommandFactory = Callable[[str, Path], list[str]]
+ActivePods = Callable[[str], list[Object]]  # node name -> its admitted, unfinished pods
 
 
 PLUGIN_COMMAND_ENV = "ACCELFLEET_SIM_DEVICE_PLUGIN"
@@ -43,12 +47,17 @@ PLUGIN_COMMAND_ENV = "ACCELFLEET_SIM_DEVICE_PLUGIN"
 def plugin_command(node: str, kubelet_dir: Path) -> list[str]:
     """The plugin each node runs: ours, or the command in ACCELFLEET_SIM_DEVICE_PLUGIN.
 
-    The override is a shell-style command line whose ``{node}`` and ``{kubelet_dir}`` are filled
-    in, so another plugin (a vendor's, or a test harness) can be run against the simulated kubelets.
+    The override is a shell-style command line whose ``{node}``, ``{kubelet_dir}`` and
+    ``{pod_resources_socket}`` are filled in, so another plugin (a vendor's, or a test harness) can be
+    run against the simulated kubelets.
     """
+    pod_resources = pod_resources_socket(kubelet_dir)
     override = os.environ.get(PLUGIN_COMMAND_ENV)
     if override:
-        return [part.format(node=node, kubelet_dir=kubelet_dir) for part in shlex.split(override)]
+        return [
+            part.format(node=node, kubelet_dir=kubelet_dir, pod_resources_socket=pod_resources)
+            for part in shlex.split(override)
+        ]
     return [
         sys.executable,
         "-m",
@@ -58,6 +67,8 @@ def plugin_command(node: str, kubelet_dir: Path) -> list[str]:
         node,
         "--kubelet-dir",
         str(kubelet_dir),
+        "--pod-resources-socket",
+        str(pod_resources),
         "--metrics-port",
         "0",
     ]
@@ -93,6 +104,7 @@ def with_parent_death_signal(command: list[str]) -> list[str]:
 @dataclass
 class _PluginNode:
     manager: DeviceManager
+    pod_resources: PodResourcesServer
     supervisor: asyncio.Task[None] | None = None
     process: asyncio.subprocess.Process | None = None
 
@@ -109,11 +121,13 @@ class PluginProvider:
         fallback: DeviceProvider,
         max_plugins: int = DEFAULT_MAX_PLUGINS,
         command: CommandFactory = plugin_command,
+        active_pods: ActivePods = lambda node: [],
     ) -> None:
         self._base_dir = base_dir
         self._kubeconfig = kubeconfig
         self._grace_period = grace_period
         self._command = command
+        self._active_pods = active_pods
         self._nodes: dict[str, _PluginNode] = {}
         self._fallback = fallback
         self._max_plugins = max_plugins
@@ -130,7 +144,14 @@ class PluginProvider:
         directory = node_directory(self._base_dir, name)
         manager = DeviceManager(name, directory, on_change, grace_period=self._grace_period)
         await manager.start()
-        entry = _PluginNode(manager)
+        pod_resources = PodResourcesServer(
+            pod_resources_socket(directory),
+            lambda: self._active_pods(name),
+            manager.container_devices,
+            manager.allocatable_devices,
+        )
+        await pod_resources.start()
+        entry = _PluginNode(manager, pod_resources)
         entry.supervisor = asyncio.create_task(self._supervise(name, directory, entry))
         self._nodes[name] = entry
         return manager
@@ -149,6 +170,7 @@ class PluginProvider:
             entry.supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await entry.supervisor
+        await entry.pod_resources.stop()
         await entry.manager.stop()
 
     async def stop(self) -> None:

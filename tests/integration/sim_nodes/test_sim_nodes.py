@@ -14,7 +14,7 @@ import pytest
 
 from accelfleet.api.names import ANNOTATION_ALLOCATED_CARDS, ANNOTATION_SIM_ALLOCATE_ENV, LABEL_HOSTNAME
 from tests.support.mini_device_plugin import VISIBLE_ENV
-from tests.support.sim import SimHandle, running_sim
+from tests.support.sim import SimHandle, running_sim, start_sim, stop_sim
 
 pytestmark = pytest.mark.slow
 
@@ -51,11 +51,15 @@ def harness_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimHandle]
     fleet = tmp_path_factory.mktemp("fleet") / "fleet.yaml"
     fleet.write_text(FLEET)
     plugin = f"{sys.executable} -m tests.support.mini_device_plugin --kubelet-dir {{kubelet_dir}} --count 4"
+    # Only the sim process may see the override: later tests in this module start real plugins.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ACCELFLEET_SIM_DEVICE_PLUGIN", plugin)
         patch.setenv("PYTHONPATH", str(REPO))
-        with running_sim(str(fleet), extra_args=["--node-mode", "plugin"]) as handle:
-            yield handle
+        handle = start_sim(tmp_path_factory.mktemp("sim"), str(fleet), extra_args=["--node-mode", "plugin"])
+    try:
+        yield handle
+    finally:
+        stop_sim(handle)
 
 
 def node_resources(api: Any, name: str) -> tuple[str | None, str | None]:
@@ -159,14 +163,19 @@ def test_small_preset_runs_real_device_plugins() -> None:
             for c in custom.list_cluster_custom_object("accelfleet.io", "v1alpha1", "accelcards")["items"]
         }
 
-        def advertised() -> bool:
-            for node in api.list_node().items:
-                resource = resources[node.metadata.labels["accelfleet.io/card"]]
-                if (node.status.allocatable or {}).get(resource) != "8":
-                    return False
-            return True
+        def missing() -> list[str]:
+            return [
+                node.metadata.name
+                for node in api.list_node().items
+                if (node.status.allocatable or {}).get(resources[node.metadata.labels["accelfleet.io/card"]])
+                != "8"
+            ]
 
-        wait_for(advertised, timeout=180)
+        deadline = time.monotonic() + 180
+        while missing() and time.monotonic() < deadline:
+            time.sleep(1)
+        log = (handle.directory / "kubeconfig.log").read_text()[-4000:]
+        assert missing() == [], f"nodes without their 8 cards; sim log tail:\n{log}"
 
 
 def _served(api_client: Any) -> bool:

@@ -51,25 +51,36 @@ def test_the_checker_catches_what_restricted_forbids() -> None:
         assert any(expected in p for p in problems), expected
 
 
-def test_device_plugin_breaks_restricted_only_for_its_socket_directory() -> None:
-    """hostPath and root (the kubelet's directory is root-owned) are the only departures."""
+def test_device_plugin_breaks_restricted_only_for_its_socket_directories() -> None:
+    """hostPath and root (the kubelet's directories are root-owned) are the only departures."""
     spec = _pod_spec("DaemonSet", "device-plugin")
     assert sorted(restricted_violations(spec)) == sorted(
         [
             "volume device-plugins: hostPath",
             "volume device-plugins: type ['hostPath'] not allowed",
+            "volume pod-resources: hostPath",
+            "volume pod-resources: type ['hostPath'] not allowed",
             "container device-plugin: runAsNonRoot is not true",
             "container device-plugin: runAsUser is 0",
         ]
     )
-    assert baseline_violations(spec) == ["volume device-plugins: hostPath"]
+    assert baseline_violations(spec) == ["volume device-plugins: hostPath", "volume pod-resources: hostPath"]
 
 
-def test_device_plugin_mounts_only_the_device_plugins_directory() -> None:
+def test_device_plugin_mounts_only_the_kubelets_socket_directories() -> None:
+    """The device-plugin directory, and the PodResources one read-only (dialing a socket needs no more)."""
     spec = _pod_spec("DaemonSet", "device-plugin")
     host_paths = [v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v]
-    assert host_paths == ["/var/lib/kubelet/device-plugins"]
+    assert host_paths == ["/var/lib/kubelet/device-plugins", "/var/lib/kubelet/pod-resources"]
     (container,) = containers(spec)
+    mounts = {m["name"]: m for m in container["volumeMounts"]}
+    assert mounts["pod-resources"] == {
+        "name": "pod-resources",
+        "mountPath": "/var/lib/kubelet/pod-resources",
+        "readOnly": True,
+    }
+    args = container["args"]
+    assert args[args.index("--pod-resources-socket") + 1] == "/var/lib/kubelet/pod-resources/kubelet.sock"
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
 

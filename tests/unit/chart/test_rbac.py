@@ -49,6 +49,8 @@ OPERATOR_LEASE_NEEDS: dict[Grant, str] = {
 DEVICE_PLUGIN_NEEDS: dict[Grant, str] = {
     ("", "nodes", "list"): "its own Node by field selector: card labels, unhealthy-cards annotation",
     ("", "nodes", "watch"): "follows label and annotation changes",
+    ("", "pods", "list"): "its node's pods by field selector, to compare their allocated-cards annotation",
+    ("", "pods", "patch"): "sets allocated-cards from the kubelet's PodResources API (pod_annotations.py)",
     ("accelfleet.io", "accelcards", "list"): "resource name and visible-devices variable of its card",
     ("accelfleet.io", "accelcards", "watch"): "follows catalog changes",
 }

@@ -15,6 +15,11 @@ from accelfleet.cli.main import main
         (["deviceplugin", "--card", "huawei-ascend-910b"], "--card needs --count"),
         (["deviceplugin", "--card", "huawei-ascend-910b", "--count", "x"], "not a non-negative whole number"),
         (["deviceplugin", "--count", "2"], "need --card"),
+        (["deviceplugin", "--node", "n1", "--pod-resources-interval", "0"], "not a positive, finite number"),
+        (
+            ["deviceplugin", "--node", "n1", "--pod-resources-interval", "inf"],
+            "not a positive, finite number",
+        ),
         (
             ["deviceplugin", "--node", "n1", "--kubeconfig", "/nonexistent/kubeconfig"],
             "cannot load kubeconfig",
