@@ -2,7 +2,8 @@
 
 Per job: the status write first; only if it succeeded the pods are created; only if every pod of the
 gang then exists are the gates lifted. A failed write is logged and left to the next round, which
-re-derives what is still to do from the cluster itself.
+re-derives what is still to do from the cluster itself. Across jobs: gangs given cards this round
+are written only after the other jobs' statuses, so no reader sees two gangs on the same cards.
 """
 
 from __future__ import annotations
@@ -81,11 +82,19 @@ class Executor:
                 return None
 
     async def run(self, plan: RoundPlan) -> int:
-        """Perform every write; returns how many failed (the caller schedules a retry round)."""
+        """Perform every write; returns how many failed (the caller schedules a retry round).
+
+        Jobs that take cards wait until every other job's new status is on record: a gang that ended
+        (or restarted) is written as such before another gang is shown on its cards.
+        """
         self.failures = 0
         self.refused = {}
+        releasing = [action for action in plan.jobs if not action.create]
+        placing = [action for action in plan.jobs if action.create]
+        recorded = await asyncio.gather(*(self._record(action) for action in releasing))
         await asyncio.gather(
-            *(self._job(action) for action in plan.jobs),
+            *(self._carry_out(action) for action, ok in zip(releasing, recorded, strict=True) if ok),
+            *(self._job(action) for action in placing),
             *(self._fleet_status(ACCELCARDS, name, status) for name, status in plan.accelcard_status),
             *(self._fleet_status(PLATFORMS, name, status) for name, status in plan.platform_status),
             *(self._delete(namespace, name, uid) for namespace, name, uid in plan.orphans),
@@ -97,24 +106,35 @@ class Executor:
         log.warning("%s failed: %s", what, err)
 
     async def _job(self, action: JobAction) -> None:
+        if await self._record(action):
+            await self._carry_out(action)
+
+    async def _record(self, action: JobAction) -> bool:
+        """Write the job's new status, if any; False when the rest of its writes must wait a round."""
         job = action.job
-        if action.status is not None:
-            patch = {"status": status_patch(job.status, action.status)}
-            answer = await self._call(
-                f"status of AIJob {job.key}",
-                self.client.patch(aijob_path(job.namespace, job.name) + "/status", patch, AIJOBS),
-            )
-            if isinstance(answer, ApiError):
-                if not answer.not_found:
-                    self._failed(f"status of AIJob {job.key}", answer)
-                return
-            if answer is None:
-                return
-            self.mirror.put(AIJOBS, answer)
-            if action.restarted:
-                metrics.GANG_RESTARTS.inc()
-            if action.seconds_to_running is not None:
-                metrics.TIME_TO_RUNNING.observe(action.seconds_to_running)
+        if action.status is None:
+            return True
+        patch = {"status": status_patch(job.status, action.status)}
+        answer = await self._call(
+            f"status of AIJob {job.key}",
+            self.client.patch(aijob_path(job.namespace, job.name) + "/status", patch, AIJOBS),
+        )
+        if isinstance(answer, ApiError):
+            if not answer.not_found:
+                self._failed(f"status of AIJob {job.key}", answer)
+            return False
+        if answer is None:
+            return False
+        self.mirror.put(AIJOBS, answer)
+        if action.restarted:
+            metrics.GANG_RESTARTS.inc()
+        if action.seconds_to_running is not None:
+            metrics.TIME_TO_RUNNING.observe(action.seconds_to_running)
+        return True
+
+    async def _carry_out(self, action: JobAction) -> None:
+        """The pod and Event writes that follow a recorded status."""
+        job = action.job
         if action.create:
             await self._create_gang(action)
         await asyncio.gather(*(self._ungate(job.namespace, ungate) for ungate in action.ungate))

@@ -100,11 +100,13 @@ def test_a_gang_larger_than_the_free_cards_waits_without_pods_and_starts_when_ca
     wait_for(
         "the second gang to be judged", lambda: fleet.condition(second, "Scheduled").get("status") == "False"
     )
-    while fleet.phase_is(first, "Running"):
-        status = fleet.status(second)
+    while True:
+        status, pods = fleet.status(second), fleet.pods(second)
+        if not fleet.phase_is(first, "Running"):
+            break
         assert status["phase"] == "Pending"
         assert "huawei-ascend-910b" in status["message"]
-        assert fleet.pods(second) == []
+        assert pods == []
     wait_for("the waiting gang to succeed", lambda: fleet.phase_is(second, "Succeeded"), timeout=90)
 
 
