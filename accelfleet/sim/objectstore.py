@@ -25,7 +25,8 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
 from accelfleet.sim.objects import clone, metadata, now_rfc3339, resource_label
 from accelfleet.sim.selectors import Selection, make_selection
@@ -114,6 +115,11 @@ def _owner_uids(obj: Object | None) -> set[str]:
         return set()
     refs = obj.get("metadata", {}).get("ownerReferences") or []
     return {ref["uid"] for ref in refs if isinstance(ref, dict) and ref.get("uid")}
+
+
+def _own(obj: Any) -> Any:
+    """What a handed-over update returns: the stored object itself, read-only, not a copy."""
+    return obj
 
 
 def _without(obj: Object, *keys: str) -> Object:
@@ -271,8 +277,12 @@ class ObjectStore:
 
     # ----- create --------------------------------------------------------------------------------
 
-    def create_sync(self, rtype: ResourceType, obj: Object, *, dry_run: bool = False) -> Object:
-        new = clone(obj)
+    def create_sync(
+        self, rtype: ResourceType, obj: Object, *, dry_run: bool = False, handover: bool = False
+    ) -> Object:
+        """Store a new object; ``handover`` as for ``update_sync``."""
+        new = obj if handover else clone(obj)
+        give = _own if handover else partial(self._present, rtype)
         meta = metadata(new)
         new["apiVersion"] = rtype.api_version
         new["kind"] = rtype.kind
@@ -319,9 +329,9 @@ class ObjectStore:
             )
         if dry_run:
             new["metadata"]["resourceVersion"] = ""
-            return self._present(rtype, new)
+            return give(new)
         self._commit(rtype, "ADDED", None, new)
-        return self._present(rtype, new)
+        return give(new)
 
     def _check_namespace_open(self, namespace: str) -> None:
         namespaces = self._types.get(NAMESPACES_KEY)
@@ -344,7 +354,11 @@ class ObjectStore:
         subresource: str | None = None,
         *,
         dry_run: bool = False,
+        handover: bool = False,
     ) -> Object:
+        """Replace an object (or its status). With ``handover`` the caller gives ``obj`` away and gets
+        the stored object back, shared: neither may be changed afterwards. The HTTP layer and the node
+        controllers hand over what they built for the write, which saves two deep copies per write."""
         incoming_meta = obj.get("metadata") or {}
         name = incoming_meta.get("name", "")
         old = self._lookup(rtype, name, incoming_meta.get("namespace"))
@@ -360,13 +374,15 @@ class ObjectStore:
             )
         has_status = self._hooks.has_status_subresource(rtype) if self._hooks is not None else False
         if subresource == "status":
-            new = clone(old)
+            # Stored objects are never changed in place, so the new version may share everything but
+            # the parts written below (metadata's own keys, the status) with the old one.
+            new = {**old, "metadata": dict(old_meta)}
             if "status" in obj:
                 new["status"] = clone(obj["status"])
             else:
                 new.pop("status", None)
         else:
-            new = clone(obj)
+            new = obj if handover else clone(obj)
             if has_status:
                 if "status" in old:
                     new["status"] = clone(old["status"])
@@ -390,14 +406,15 @@ class ObjectStore:
         meta["generation"] = generation
         if self._hooks is not None:
             new = self._hooks.admit(rtype, old, new)
+        give = _own if handover else partial(self._present, rtype)
         if new == old:
-            return self._present(rtype, old)
+            return give(old)
         if dry_run:
-            return self._present(rtype, new)
+            return give(new)
         self._commit(rtype, "MODIFIED", old, new)
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             self._remove(rtype, new)
-        return self._present(rtype, new)
+        return give(new)
 
     # ----- delete --------------------------------------------------------------------------------
 
@@ -632,8 +649,10 @@ class ObjectStore:
     ) -> tuple[list[Object], str]:
         return self.list_sync(rtype, namespace, label_selector, field_selector)
 
-    async def update(self, rtype: ResourceType, obj: Object, subresource: str | None = None) -> Object:
-        return self.update_sync(rtype, obj, subresource)
+    async def update(
+        self, rtype: ResourceType, obj: Object, subresource: str | None = None, *, handover: bool = False
+    ) -> Object:
+        return self.update_sync(rtype, obj, subresource, handover=handover)
 
     async def delete(self, rtype: ResourceType, name: str, namespace: str | None = None) -> Object:
         return self.delete_sync(rtype, name, namespace)

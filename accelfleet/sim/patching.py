@@ -45,10 +45,11 @@ _CUSTOM_RESOURCE_PATCH_TYPES = (
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge recursively, null deletes, anything else replaces."""
+    """RFC 7386: objects merge recursively, null deletes, anything else replaces. ``target`` is
+    merged into in place (callers pass their own copy), so a patch costs its size, not the object's."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    result = target if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
@@ -61,7 +62,7 @@ def _json_patch(current: dict[str, Any], patch: object) -> dict[str, Any]:
     if not isinstance(patch, list):
         raise BadRequestError("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     try:
-        patched = jsonpatch.JsonPatch(patch).apply(current, in_place=False)
+        patched = jsonpatch.JsonPatch(patch).apply(current, in_place=True)
     except jsonpatch.InvalidJsonPatch as err:
         raise BadRequestError(str(err)) from err
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
@@ -80,7 +81,10 @@ def apply_patch(
     custom: bool = False,
     rules: ListRules | None = None,
 ) -> dict[str, Any]:
-    """Return the patched copy of ``current``; ``custom`` marks a custom resource (no strategic merge)."""
+    """Return ``current`` patched; ``custom`` marks a custom resource (no strategic merge).
+
+    ``current`` is consumed (JSON and merge patches change it in place): pass a copy you own.
+    """
     if patch_type == "json":
         return _json_patch(current, patch)
     if patch_type == "merge":

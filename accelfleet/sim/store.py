@@ -133,11 +133,14 @@ class Store(Protocol):
         """Return the matching objects and the list's resourceVersion (selectors in kubectl syntax)."""
         ...
 
-    async def update(self, rtype: ResourceType, obj: Object, subresource: str | None = None) -> Object:
+    async def update(
+        self, rtype: ResourceType, obj: Object, subresource: str | None = None, *, handover: bool = False
+    ) -> Object:
         """Replace the object (or only its ``status`` when subresource == "status").
 
         Raises ConflictError when ``metadata.resourceVersion`` is set and stale; an empty
-        resourceVersion means an unconditional update.
+        resourceVersion means an unconditional update. With ``handover`` the caller gives ``obj``
+        away (the store may keep it) and gets the stored object back, shared: never mutate either.
         """
         ...
 
@@ -152,6 +155,10 @@ class Store(Protocol):
         resource_version: str | None = None,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        *,
+        shared: bool = False,
     ) -> AsyncIterator[WatchEvent]:
-        """Events after ``resource_version`` (or from now); raises GoneError if it is compacted."""
+        """Events after ``resource_version`` (or from now); raises GoneError if it is compacted.
+
+        ``shared`` events carry the stored objects themselves, read-only, instead of copies."""
         ...

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 import yaml
 from aiohttp import web
 
@@ -52,7 +53,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
+    """Compact JSON; orjson writes it several times faster, and every watcher of a busy fleet waits on
+    it. What orjson refuses (integers beyond 64 bits) the standard library still writes."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def json_response(body: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
@@ -458,7 +464,9 @@ class ApiServer:
         obj = self._object_body(await self._body(request), served, rp)
         warnings = self._field_warnings(request, served, obj)
         obj = record_update(None, obj, _field_manager(request), now_rfc3339())
-        created = self.store.create_sync(served.rtype, obj, dry_run=request.query.get("dryRun") == "All")
+        created = self.store.create_sync(
+            served.rtype, obj, dry_run=request.query.get("dryRun") == "All", handover=True
+        )
         return self._render_one(request, served, created, 201, warnings)
 
     async def _replace(self, request: web.Request, served: ServedType, rp: ResourcePath) -> web.Response:
@@ -467,7 +475,7 @@ class ApiServer:
         current = self.store.get_sync(served.rtype, rp.name or "", rp.namespace)
         obj = record_update(current, obj, _field_manager(request), now_rfc3339(), subresource=rp.subresource)
         updated = self.store.update_sync(
-            served.rtype, obj, rp.subresource, dry_run=request.query.get("dryRun") == "All"
+            served.rtype, obj, rp.subresource, dry_run=request.query.get("dryRun") == "All", handover=True
         )
         return self._render_one(request, served, updated, 200, warnings)
 
@@ -492,7 +500,7 @@ class ApiServer:
             applied = self._object_body(body, served, rp)
             created = server_side_apply(None, applied, manager, _flag(request, "force"), now)
             return self._render_one(
-                request, served, self.store.create_sync(rtype, created, dry_run=dry_run), 201
+                request, served, self.store.create_sync(rtype, created, dry_run=dry_run, handover=True), 201
             )
         if patch_type == "apply":
             applied = self._object_body(body, served, rp)
@@ -516,7 +524,7 @@ class ApiServer:
         meta["name"] = current["metadata"]["name"]
         if rtype.namespaced:
             meta["namespace"] = current["metadata"]["namespace"]
-        updated = self.store.update_sync(rtype, patched, rp.subresource, dry_run=dry_run)
+        updated = self.store.update_sync(rtype, patched, rp.subresource, dry_run=dry_run, handover=True)
         return self._render_one(request, served, updated, 200, warnings)
 
     def _rules(self, served: ServedType) -> Any:

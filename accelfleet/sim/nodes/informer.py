@@ -24,7 +24,12 @@ def object_key(obj: Object) -> Key:
 
 
 class Informer:
-    """Calls ``handler`` synchronously for every change; ``cache`` holds the newest objects."""
+    """Calls ``handler`` synchronously for every change; ``cache`` holds the newest objects.
+
+    Watched objects are the store's own (shared, read-only): handlers and readers of ``cache`` copy
+    an object before changing it. Copying every event for every controller cost the simulated
+    cluster a third of its time while a 1,000-pod gang started.
+    """
 
     def __init__(
         self,
@@ -66,6 +71,7 @@ class Informer:
                     resource_version=rv,
                     label_selector=self._label_selector,
                     field_selector=self._field_selector,
+                    shared=True,
                 ):
                     if event.type == "BOOKMARK":
                         continue

@@ -369,7 +369,10 @@ class Kubelet:
         desired = desired_node_status(current, self._facts(record), now)
         if desired != current:
             written = await self._store.update(
-                NODES, {"metadata": {"name": record.name}, "status": desired}, subresource="status"
+                NODES,
+                {"metadata": {"name": record.name}, "status": desired},
+                subresource="status",
+                handover=True,
             )
             record.node = written
 
@@ -496,11 +499,15 @@ class Kubelet:
     async def _annotate(self, pod: Object, annotations: Mapping[str, str]) -> Object | None:
         """Set annotations on the pod (retrying on conflicts); None if the pod is gone or replaced."""
         uid = pod["metadata"]["uid"]
-        pod = clone(pod)
         for _ in range(MAX_WRITE_ATTEMPTS):
-            pod["metadata"].setdefault("annotations", {}).update(annotations)
+            meta = pod["metadata"]
+            # New top level and metadata; the rest is shared with the stored pod, unchanged.
+            pod = {
+                **pod,
+                "metadata": {**meta, "annotations": {**(meta.get("annotations") or {}), **annotations}},
+            }
             try:
-                return await self._store.update(PODS, pod)
+                return await self._store.update(PODS, pod, handover=True)
             except ConflictError:
                 try:
                     pod = await self._store.get(PODS, pod["metadata"]["name"], pod["metadata"]["namespace"])
@@ -522,6 +529,7 @@ class Kubelet:
                     "status": status,
                 },
                 subresource="status",
+                handover=True,
             )
         except NotFoundError:
             return False

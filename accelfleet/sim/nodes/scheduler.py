@@ -188,11 +188,16 @@ class Scheduler:
 
     async def _bind(self, pod: Object, node: str) -> Object | None:
         """Set spec.nodeName; on a conflict re-read and retry while the pod still wants scheduling."""
-        current: Object = clone(pod)
+        current: Object = pod
         for _ in range(5):
-            current.setdefault("spec", {})["nodeName"] = node
+            # A new top level, metadata and spec; the rest is shared with the stored pod, unchanged.
+            current = {
+                **current,
+                "metadata": dict(current["metadata"]),
+                "spec": {**(current.get("spec") or {}), "nodeName": node},
+            }
             try:
-                return await self._store.update(PODS, current)
+                return await self._store.update(PODS, current, handover=True)
             except ConflictError:
                 try:
                     current = await self._store.get(
