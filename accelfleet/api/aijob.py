@@ -53,7 +53,17 @@ class TopologySpec(WireModel):
 
 
 class GangSpec(WireModel):
-    min_available: int | None = Field(default=None, ge=1, description="Defaults to replicas.")
+    min_available: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "The fewest replicas the gang may start with; defaults to replicas. Below replicas the gang is "
+            "placed at the largest size from minAvailable to replicas that fits when it is placed, all or "
+            "nothing at that size, and keeps that size until it ends or restarts (ACCELFLEET_WORLD_SIZE is "
+            "fixed at start, like torchrun's --nnodes=min:max settled at rendezvous); it never grows later. "
+            "status.cards shows the size placed."
+        ),
+    )
     timeout_seconds: int = Field(
         default=300,
         ge=1,
@@ -144,7 +154,13 @@ class Placement(WireModel):
 class AIJobStatus(WireModel):
     phase: Phase | None = None
     card_model: str | None = None
-    cards: str | None = Field(default=None, description="replicas x cardsPerReplica, for kubectl get.")
+    cards: str | None = Field(
+        default=None,
+        description=(
+            "replicas x cardsPerReplica, for kubectl get: the replicas placed once placed, the replicas "
+            "asked for before (min-max for a gang whose minAvailable is below replicas, e.g. 2-4x8)."
+        ),
+    )
     placement: Placement | None = None
     ready_replicas: int | None = Field(default=None, ge=0)
     restarts: int | None = Field(default=None, ge=0)

@@ -105,7 +105,7 @@ KINDS: tuple[Kind, ...] = (
         columns=(
             PrinterColumn("Phase", ".status.phase"),
             PrinterColumn("Model", ".status.cardModel"),
-            PrinterColumn("Cards", ".status.cards", description="replicas x cardsPerReplica"),
+            PrinterColumn("Cards", ".status.cards", description="replicas placed x cardsPerReplica"),
             PrinterColumn("Platform", ".status.placement.platform"),
             PrinterColumn("Ready", ".status.readyReplicas", "integer"),
             PrinterColumn("Restarts", ".status.restarts", "integer", priority=1),

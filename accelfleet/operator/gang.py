@@ -5,6 +5,10 @@ created, gates lifted once all exist, the phase follows the pods, and any failur
 failed or deleted, its node lost, a card under it unhealthy) restarts the whole gang, up to the job's
 ``backoffLimit``. A gang whose pods are not all Running within ``gang.timeoutSeconds`` is released
 and queued again. Everything here is a pure function of its inputs.
+
+The gang's size is the recorded placement's: ranks ``0 .. k - 1``. For a job with ``gang.minAvailable``
+below ``replicas`` that is the size it was started at, which never changes while the placement stands
+(every pod's world size is fixed at start); a restart places it again at whatever size fits then.
 """
 
 from __future__ import annotations
@@ -77,6 +81,26 @@ def replica_nodes(placement: Mapping[str, Any]) -> dict[int, str]:
             if isinstance(index, int) and node:
                 found[index] = node
     return found
+
+
+def placed_size(status: Mapping[str, Any]) -> int:
+    """How many replicas the recorded placement holds; 0 without one."""
+    return len(replica_nodes(mapping(status.get("placement"))))
+
+
+def requested_cards(spec: AIJobSpec) -> str:
+    """``status.cards`` of a job without a placement: what it asks for, ``2-4x8`` for an elastic gang."""
+    least = spec.effective_min_available
+    replicas = f"{least}-{spec.replicas}" if least < spec.replicas else str(spec.replicas)
+    return f"{replicas}x{spec.cards_per_replica}"
+
+
+def with_size(message: str, spec: AIJobSpec, size: int) -> str:
+    """The message, followed for an elastic gang by the size it started at against what it asked."""
+    least = spec.effective_min_available
+    if least == spec.replicas:
+        return message
+    return f"{message}; started {size} of {spec.replicas} replicas (minAvailable {least})"
 
 
 def replica_index(pod: Mapping[str, Any]) -> int | None:
@@ -178,8 +202,10 @@ def _ungate(pod: Mapping[str, Any]) -> Ungate:
 
 
 def _base_status(job: JobView, spec: AIJobSpec) -> Obj:
+    """The job's status to build on; ``cards`` shows the size placed, or the request without a placement."""
     status = dict(job.status)
-    status["cards"] = f"{spec.replicas}x{spec.cards_per_replica}"
+    size = placed_size(status)
+    status["cards"] = f"{size}x{spec.cards_per_replica}" if size else requested_cards(spec)
     status["observedGeneration"] = job.generation
     return status
 
@@ -222,7 +248,14 @@ def _requeued(
         reason = names.REASON_GANG_TIMEOUT
     conditions = set_condition(conditions, names.COND_SCHEDULED, False, reason, message, stamp)
     conditions = set_condition(conditions, names.COND_RUNNING, False, reason, fault.message, stamp)
-    status.update(phase="Pending", conditions=conditions, message=message, readyReplicas=0, restarts=restarts)
+    status.update(
+        phase="Pending",
+        conditions=conditions,
+        message=message,
+        readyReplicas=0,
+        restarts=restarts,
+        cards=requested_cards(spec),
+    )
     status.pop("placement", None)
     return JobAction(
         job=job,
@@ -265,21 +298,26 @@ def advance(
     phase = str(job.status.get("phase"))
     ranks = replica_nodes(mapping(job.status.get("placement")))
     attempt = int(job.status.get("restarts") or 0)
-    if sorted(ranks) != list(range(spec.replicas)):
-        mismatch = Fault(names.REASON_INVALID_SPEC, "the recorded placement does not match spec.replicas")
+    size = len(ranks)
+    if sorted(ranks) != list(range(size)) or not spec.effective_min_available <= size <= spec.replicas:
+        mismatch = Fault(
+            names.REASON_INVALID_SPEC,
+            f"the recorded placement of {size} replicas does not match spec.replicas "
+            f"({spec.replicas}) and gang.minAvailable ({spec.effective_min_available})",
+        )
         return _requeued(job, spec, pods, mismatch, now, count_restart=False)
     current, stale = split_pods(job, pods, ranks, attempt, fleet)
     fault = find_fault(job, phase, ranks, current, fleet)
     if fault is not None:
         return _requeued(job, spec, pods, fault, now, count_restart=True)
-    if len(current) == spec.replicas and all(pod_phase(p) == "Succeeded" for p in current.values()):
-        return _succeeded(job, spec, now)
+    if len(current) == size and all(pod_phase(p) == "Succeeded" for p in current.values()):
+        return _succeeded(job, spec, size, now)
     running = sum(pod_phase(p) in ("Running", "Succeeded") for p in current.values())
     deadline = timeout_deadline(job, spec)
-    if phase == "Scheduled" and running < spec.replicas and deadline is not None and now >= deadline:
+    if phase == "Scheduled" and running < size and deadline is not None and now >= deadline:
         late = Fault(
             names.REASON_GANG_TIMEOUT,
-            f"only {running} of {spec.replicas} pods were Running {spec.gang.timeout_seconds} s after placement",
+            f"only {running} of {size} pods were Running {spec.gang.timeout_seconds} s after placement",
         )
         return _requeued(job, spec, pods, late, now, count_restart=False)
     action = _progress(job, spec, current, stale, ranks, fleet, resource_name, attempt)
@@ -299,7 +337,7 @@ def _progress(
     """Pod writes: clear stale pods, create the missing ranks, lift the gate once the gang exists."""
     if stale:
         return JobAction(job=job, delete=_deletions(stale, job, finished_too=True))
-    missing = [index for index in range(spec.replicas) if index not in current]
+    missing = [index for index in sorted(ranks) if index not in current]
     gated = tuple(_ungate(pod) for _, pod in sorted(current.items()) if SCHEDULING_GATE in pod_gates(pod))
     if not missing:
         return JobAction(job=job, ungate=gated)
@@ -309,7 +347,7 @@ def _progress(
             job,
             spec.template,
             index=index,
-            replicas=spec.replicas,
+            replicas=len(ranks),
             node=fleet.hostname(ranks[index]),
             card_model=card_model,
             resource_name=resource_name,
@@ -335,19 +373,21 @@ def _with_phase(
     events: tuple[EventNote, ...] = ()
     seconds: float | None = None
     platform = str(mapping(status.get("placement")).get("platform") or "")
-    if running == spec.replicas:
+    size = placed_size(status)
+    if running == size:
         if status.get("phase") == "Scheduled":
             since = scheduled_since(job)
             seconds = max(0.0, (now - since).total_seconds()) if since else None
-            events = (EventNote("Normal", names.REASON_STARTED, f"all {spec.replicas} replicas are running"),)
+            started = with_size(f"all {size} replicas are running", spec, size)
+            events = (EventNote("Normal", names.REASON_STARTED, started),)
         status["phase"] = "Running"
         status.setdefault("startTime", stamp)
-        message = f"all {spec.replicas} replicas running on {platform}"
+        message = with_size(f"all {size} replicas running on {platform}", spec, size)
         conditions = set_condition(
             conditions, names.COND_RUNNING, True, names.REASON_ALL_RUNNING, message, stamp
         )
     else:
-        message = pods_progress(platform, running, spec.replicas)
+        message = pods_progress(platform, running, size)
         conditions = set_condition(
             conditions, names.COND_RUNNING, False, names.REASON_WAITING_FOR_PODS, message, stamp
         )
@@ -356,10 +396,10 @@ def _with_phase(
     return replace(action, status=changed, events=action.events + events, seconds_to_running=seconds)
 
 
-def _succeeded(job: JobView, spec: AIJobSpec, now: datetime) -> JobAction:
+def _succeeded(job: JobView, spec: AIJobSpec, size: int, now: datetime) -> JobAction:
     stamp = format_time(now)
     status = _base_status(job, spec)
-    message = f"all {spec.replicas} replicas exited 0"
+    message = with_size(f"all {size} replicas exited 0", spec, size)
     conditions = set_condition(
         _conditions(status), names.COND_RUNNING, False, names.REASON_SUCCEEDED, message, stamp
     )

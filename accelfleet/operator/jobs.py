@@ -78,6 +78,7 @@ def gang_request(job: JobView, spec: AIJobSpec) -> GangRequest:
         mode=spec.topology.mode.value,
         priority=spec.priority,
         created=job.created.timestamp(),
+        min_replicas=spec.effective_min_available,
     )
 
 

@@ -28,8 +28,10 @@ from accelfleet.operator.gang import (
     pods_progress,
     release,
     replica_nodes,
+    requested_cards,
     split_pods,
     timeout_deadline,
+    with_size,
 )
 from accelfleet.operator.jobs import JobView, card_models, gang_request, job_view
 from accelfleet.operator.manifests import gang_pod, headless_service
@@ -118,7 +120,7 @@ def _pending_status(job: JobView, spec: AIJobSpec | None) -> dict[str, Any]:
     status.setdefault("restarts", 0)
     status.setdefault("readyReplicas", 0)
     if spec is not None:
-        status["cards"] = f"{spec.replicas}x{spec.cards_per_replica}"
+        status["cards"] = requested_cards(spec)
     status["conditions"] = [dict(mapping(c)) for c in status.get("conditions") or []]
     return status
 
@@ -161,12 +163,19 @@ def waiting(job: JobView, spec: AIJobSpec, reason: str, message: str, stamp: str
 
 
 def placed(job: JobView, spec: AIJobSpec, placement: Placement, fleet: Fleet, stamp: str) -> JobAction:
-    """Record the placement; the pods follow in the same round once the record is written."""
+    """Record the placement; the pods follow in the same round once the record is written.
+
+    The placement's size is the gang's for as long as it stands: ranks ``0 .. size - 1`` get pods and
+    every pod's world size is that size (for an elastic gang, anywhere from its minimum to replicas).
+    """
     status = _pending_status(job, spec)
+    size = placement.replicas
     where = ", ".join(f"{node.name} ({len(node.replicas)})" for node in placement.nodes)
-    message = (
-        f"placed {spec.replicas} x {spec.cards_per_replica} {placement.card_model} cards on "
-        f"{placement.platform}, super-nodes {', '.join(placement.super_nodes)}: {where}"
+    message = with_size(
+        f"placed {size} x {spec.cards_per_replica} {placement.card_model} cards on "
+        f"{placement.platform}, super-nodes {', '.join(placement.super_nodes)}: {where}",
+        spec,
+        size,
     )
     conditions = set_condition(
         status["conditions"],
@@ -178,7 +187,7 @@ def placed(job: JobView, spec: AIJobSpec, placement: Placement, fleet: Fleet, st
         job.generation,
     )
     conditions = set_condition(conditions, names.COND_SCHEDULED, True, names.REASON_PLACED, message, stamp)
-    progress = pods_progress(placement.platform, 0, spec.replicas)
+    progress = pods_progress(placement.platform, 0, size)
     conditions = set_condition(
         conditions, names.COND_RUNNING, False, names.REASON_WAITING_FOR_PODS, progress, stamp
     )
@@ -186,6 +195,7 @@ def placed(job: JobView, spec: AIJobSpec, placement: Placement, fleet: Fleet, st
         phase="Scheduled",
         cardModel=placement.card_model,
         placement=placement.to_status(),
+        cards=f"{size}x{spec.cards_per_replica}",
         conditions=conditions,
         message=progress,
         readyReplicas=0,
@@ -196,7 +206,7 @@ def placed(job: JobView, spec: AIJobSpec, placement: Placement, fleet: Fleet, st
             job,
             spec.template,
             index=index,
-            replicas=spec.replicas,
+            replicas=size,
             node=fleet.hostname(node),
             card_model=placement.card_model,
             resource_name=placement.resource_name,

@@ -3,7 +3,8 @@
 Feasibility is judged on the fleet's shape alone: every labelled node counted with all its cards, as
 if every card were healthy, every node Ready and nothing running. A gang that fails here cannot be
 helped by waiting (the operator sets ``Valid=False``); anything else that fails is a matter of cards in
-use and clears by itself (the job stays ``Pending``).
+use and clears by itself (the job stays ``Pending``). An elastic gang is judged by its minimum: a
+fleet that can hold that many replicas can start it, however many it asked for at most.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def validate(request: GangRequest) -> Unschedulable | None:
         problems.append(f"replicas must be an integer >= 1, got {request.replicas!r}")
     if not _is_count(request.cards_per_replica) or request.cards_per_replica < 1:
         problems.append(f"cardsPerReplica must be an integer >= 1, got {request.cards_per_replica!r}")
+    least = request.min_replicas
+    if least is not None and (
+        not _is_count(least) or least < 1 or (_is_count(request.replicas) and least > request.replicas)
+    ):
+        problems.append(f"gang.minAvailable must be an integer from 1 to replicas, got {least!r}")
     if request.scope not in _SCOPES:
         problems.append(f"topology scope must be one of {', '.join(Scope)}, got {request.scope!r}")
     if request.mode not in _MODES:
@@ -118,9 +124,9 @@ def _stage(shape: ModelShape, request: GangRequest) -> int:
     """How far a model gets through the checks: 3 means it could hold the gang on an empty fleet."""
     if request.cards_per_replica > shape.largest_node:
         return 0
-    if shape.fleet_slots < request.replicas:
+    if shape.fleet_slots < request.minimum:
         return 1
-    if request.mode == Mode.REQUIRED and shape.best_domain_slots < request.replicas:
+    if request.mode == Mode.REQUIRED and shape.best_domain_slots < request.minimum:
         return 2
     return 3
 
@@ -129,8 +135,14 @@ def replicas(count: int) -> str:
     return f"{count} replica" if count == 1 else f"{count} replicas"
 
 
-def _gang(request: GangRequest) -> str:
-    return f"{request.total_cards} cards ({request.replicas} x {request.cards_per_replica})"
+def describe_gang(request: GangRequest, model: str = "") -> str:
+    """The cards a gang needs, for messages; an elastic gang names its minimum and its most."""
+    cards = f"{model} cards" if model else "cards"
+    size = request.cards_per_replica
+    if request.elastic:
+        least = request.minimum
+        return f"at least {least * size} {cards} ({least} x {size}, up to {request.replicas} replicas)"
+    return f"{request.total_cards} {cards} ({request.replicas} x {size})"
 
 
 def _refusal(request: GangRequest, stage: int, shapes: list[ModelShape]) -> Unschedulable:
@@ -145,14 +157,14 @@ def _refusal(request: GangRequest, stage: int, shapes: list[ModelShape]) -> Unsc
         best = max(shapes, key=lambda shape: shape.fleet_slots)
         return Unschedulable(
             Reason.EXCEEDS_FLEET,
-            f"needs {_gang(request)}; the whole fleet of {best.model.name} holds only "
+            f"needs {describe_gang(request)}; the whole fleet of {best.model.name} holds only "
             f"{replicas(best.fleet_slots)} of {request.cards_per_replica} cards",
         )
     level = LEVEL_NAMES[request.scope]
     best = max(shapes, key=lambda shape: shape.best_domain_slots)
     return Unschedulable(
         Reason.SCOPE_NEVER_SATISFIABLE,
-        f"needs {_gang(request)} of {best.model.name} inside one {level}; the largest {level} holds "
+        f"needs {describe_gang(request)} of {best.model.name} inside one {level}; the largest {level} holds "
         f"{replicas(best.best_domain_slots)} of {request.cards_per_replica}, on {best.best_domain}; "
         "use a wider scope or mode preferred",
     )

@@ -7,7 +7,7 @@ Keeping the inputs this small is what lets property tests generate thousands of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -68,6 +68,10 @@ class GangRequest:
     choice. ``scope`` and ``mode`` take the AIJob strings (see ``Scope`` and ``Mode``) and are
     validated by the engine, so a bad value becomes an ``InvalidRequest`` answer, not an exception.
     ``created`` orders gangs of equal priority (older first): any number that grows with time.
+
+    ``min_replicas`` (the AIJob's ``gang.minAvailable``; None means ``replicas``) makes the gang
+    elastic at start: it is placed at the largest size between the two that fits now, all or nothing
+    at that size, like torchrun's ``--nnodes=min:max`` settled once at rendezvous.
     """
 
     key: str
@@ -81,10 +85,24 @@ class GangRequest:
     mode: str = Mode.PREFERRED
     priority: int = 0
     created: float = 0.0
+    min_replicas: int | None = None
 
     @property
     def total_cards(self) -> int:
         return self.replicas * self.cards_per_replica
+
+    @property
+    def minimum(self) -> int:
+        """The fewest replicas the gang may start with."""
+        return self.replicas if self.min_replicas is None else self.min_replicas
+
+    @property
+    def elastic(self) -> bool:
+        return self.minimum < self.replicas
+
+    def sized(self, replicas: int) -> GangRequest:
+        """The same gang at a fixed size: what the search places once the size is chosen."""
+        return replace(self, replicas=replicas, min_replicas=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +121,8 @@ class Placement:
     ``replica_nodes[i]`` is the node of rank ``i``; ``nodes`` groups the same answer per node in rank
     order. ``platforms`` and ``super_nodes`` list the domains used, in rank order of first use.
     ``link_group_misses`` counts replicas that had to span link groups although their cards would fit
-    in one.
+    in one. An elastic gang's placement holds ``replicas`` ranks, ``0 .. replicas - 1``: the size it
+    was started at, anywhere from its minimum to the replicas it asked for.
     """
 
     key: str
@@ -115,6 +134,11 @@ class Placement:
     replica_nodes: tuple[str, ...]
     nodes: tuple[NodeAssignment, ...]
     link_group_misses: int = 0
+
+    @property
+    def replicas(self) -> int:
+        """How many replicas the placement holds (for an elastic gang, the size it was started at)."""
+        return len(self.replica_nodes)
 
     @property
     def platform(self) -> str:

@@ -9,6 +9,11 @@ and still does not fit, it reserves its card models: no gang after it in the ord
 models until it is placed. Running gangs finish, their cards stay free, and the reserving gang's
 placement is eventually found; gangs on other card models keep flowing. Priority stays absolute: a
 gang of higher priority is ahead in the order and is never held back by a reservation.
+
+An elastic gang (``min_replicas`` below ``replicas``) counts by its minimum: it waits, and after the
+bound reserves, only while not even its minimum fits, and it is placed, at the largest size that fits
+then, as soon as its minimum does. A reservation never holds models back so that it can grow toward its
+most; in its turn in the order it takes as many replicas as fit, up to its most.
 """
 
 from __future__ import annotations

@@ -13,7 +13,10 @@ straddles nodes, so a node holds free // cardsPerReplica of them and a domain th
   with the last child chosen as the best fit for what remains (Kueue's BestFit), so large free blocks
   stay whole and consecutive ranks share a node, then a super-node, then a platform.
 
-Ties always end on names, so the same snapshot and request give the same placement.
+An elastic gang (``min_replicas`` below ``replicas``) first gets its size: the largest one, from its
+minimum up, that some accepted model can hold now under the gang's scope and mode; then it is placed
+exactly as a gang of that size. Ties always end on names, so the same snapshot and request give the
+same placement.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from accelfleet.placement.feasibility import LEVEL_NAMES, feasible_models, replicas
+from accelfleet.placement.feasibility import LEVEL_NAMES, describe_gang, feasible_models, replicas
 from accelfleet.placement.fleet import FleetSnapshot, SuperNodeKey
 from accelfleet.placement.linkgroups import link_slots
 from accelfleet.placement.model import (
@@ -331,6 +334,19 @@ class ModelView:
             return _expand(self.slot_hist(parent))
         return sorted((child.slots for child in self.children(parent)), reverse=True)
 
+    def most(self, level: int, mode: str) -> int:
+        """The most replicas this model can hold now under a scope: a ``required`` gang gets one
+        domain of ``level``, any other gang the whole fleet (a preferred scope spreads when it must).
+
+        This is exactly where ``_plan`` stops succeeding: it places any size up to this and none above.
+        """
+        if mode != Mode.REQUIRED or level == FLEET:
+            return self.fleet.slots
+        if level == NODE:
+            return max(self.slot_hist(self.fleet), default=0)
+        domains = self.platforms if level == PLATFORM else self.super_nodes
+        return max((domain.slots for domain in domains), default=0)
+
     def closest(self, level: int) -> tuple[int, int, str]:
         """(slots, free cards, name) of the domain of ``level`` that holds the most replicas now."""
         if level == NODE:
@@ -346,22 +362,18 @@ class ModelView:
         return (top.slots, top.free, top.name)
 
 
-def _gang(request: GangRequest, model: str) -> str:
-    return f"{request.total_cards} {model} cards ({request.replicas} x {request.cards_per_replica})"
-
-
-def _plan(view: ModelView, request: GangRequest) -> list[tuple[Domain, int]] | _Miss:
-    """Where the gang goes, down to super-nodes (or nodes, for a node scope), in rank order.
+def _plan(view: ModelView, request: GangRequest, need: int) -> list[tuple[Domain, int]] | _Miss:
+    """Where ``need`` replicas of the gang go, down to super-nodes (or nodes, for a node scope), in rank
+    order; a miss describes the gang as it asked (an elastic gang misses only when its minimum does).
 
     Stopping at super-nodes is enough to score the choice of card model: the node counts follow from
     the super-nodes' histograms, so only the winning model's nodes are ever visited.
     """
-    need = request.replicas
     model = view.model.name
     if view.fleet.slots < need:
         return _Miss(
             Reason.INSUFFICIENT_CARDS,
-            f"needs {_gang(request, model)}; {view.fleet.free} are free, enough for "
+            f"needs {describe_gang(request, model)}; {view.fleet.free} are free, enough for "
             f"{replicas(view.fleet.slots)} of {request.cards_per_replica} now",
             view.fleet.slots / need,
         )
@@ -374,7 +386,7 @@ def _plan(view: ModelView, request: GangRequest) -> list[tuple[Domain, int]] | _
         where = LEVEL_NAMES[request.scope]
         return _Miss(
             Reason.TOPOLOGY_CONSTRAINT,
-            f"needs {_gang(request, model)} inside one {where}; the most any {where} holds now is "
+            f"needs {describe_gang(request, model)} inside one {where}; the most any {where} holds now is "
             f"{replicas(slots)} of {request.cards_per_replica} ({free} free cards), on {name}",
             slots / need,
         )
@@ -432,25 +444,41 @@ def _placement(request: GangRequest, model: CardModel, placed: list[tuple[Domain
     )
 
 
+def _gang_size(request: GangRequest, views: Sequence[ModelView]) -> int:
+    """The size to place: the largest from the gang's minimum to its replicas that some model holds now
+    under the gang's scope and mode, or the minimum when none does (the refusal then names it)."""
+    if not request.elastic:
+        return request.replicas
+    level = SCOPE_LEVELS[Scope(request.scope)]
+    most = max((view.most(level, request.mode) for view in views), default=0)
+    return max(request.minimum, min(request.replicas, most))
+
+
 def place_on(
     request: GangRequest, snapshot: FleetSnapshot, models: Sequence[CardModel]
 ) -> Placement | Unschedulable:
-    """Place a validated gang on one of ``models`` (already known to fit the fleet's shape)."""
+    """Place a validated gang on one of ``models`` (already known to fit the fleet's shape).
+
+    The size comes first, then the usual choice among the models that hold that size: an elastic gang
+    runs on a model that starts the most replicas, since every accepted model is acceptable to it.
+    """
+    views = [ModelView(snapshot, model, request.cards_per_replica) for model in models]
+    need = _gang_size(request, views)
+    sized = request.sized(need)
     best: tuple[tuple[object, ...], ModelView, list[tuple[Domain, int]]] | None = None
     misses: list[_Miss] = []
-    for preference, model in enumerate(models):
-        view = ModelView(snapshot, model, request.cards_per_replica)
-        plan = _plan(view, request)
+    for preference, view in enumerate(views):
+        plan = _plan(view, request, need)
         if isinstance(plan, _Miss):
             misses.append(plan)
             continue
-        score = _score(request, view, plan, preference)
+        score = _score(sized, view, plan, preference)
         if best is None or score < best[0]:
             best = (score, view, plan)
     if best is not None:
         _, view, plan = best
         placed = [node for domain, take in plan for node in view.descend(domain, take)]
-        return _placement(request, view.model, placed)
+        return _placement(sized, view.model, placed)
     closest = max(misses, key=lambda miss: miss.closeness)
     others = len(misses) - 1
     suffix = ""

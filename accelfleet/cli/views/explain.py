@@ -14,6 +14,7 @@ from typing import Any
 from accelfleet.api.aijob import AIJobSpec
 from accelfleet.api.names import LABEL_HOSTNAME, LABEL_JOB, LABEL_REPLICA, LABEL_SUPERNODE
 from accelfleet.cli.views.fleet import catalog_models
+from accelfleet.operator.gang import placed_size
 from accelfleet.operator.jobs import JobView, gang_request, job_view
 from accelfleet.operator.objects import labels_of, mapping, name_of, namespace_of, pod_phase, sequence
 from accelfleet.placement import (
@@ -79,9 +80,15 @@ def describe_request(spec: AIJobSpec) -> tuple[str, ...]:
     if cards.ecosystems:
         filters.append(f"running {' or '.join(cards.ecosystems)}")
     models = f"any of {', '.join(cards.models)}" if cards.models else "any card model"
+    least = spec.effective_min_available
+    size = (
+        f"{spec.replicas} replicas x {spec.cards_per_replica} cards = {spec.total_cards} cards"
+        if least == spec.replicas
+        else f"{least} to {spec.replicas} replicas x {spec.cards_per_replica} cards (minAvailable {least}: "
+        "the most that fit when placed, fixed from then on)"
+    )
     lines = [
-        f"{spec.replicas} replicas x {spec.cards_per_replica} cards = {spec.total_cards} cards, "
-        "all of one card model",
+        f"{size}, all of one card model",
         f"card models: {models}" + (f"; {', '.join(filters)}" if filters else ""),
         f"topology: scope {spec.topology.scope.value} ({spec.topology.mode.value})",
     ]
@@ -164,7 +171,7 @@ def _node_step(node: NodeState, request: GangRequest, holders: Mapping[str, int]
     text = f"node {node.name}: {node.free} of {node.capacity} free -> {_replicas(slots)}"
     if notes:
         text += f" ({'; '.join(notes)})"
-    return Step(text, level_mark(slots, request.replicas, "node", request))
+    return Step(text, level_mark(slots, request.minimum, "node", request))
 
 
 def _limited(steps: list[tuple[int, str, Step]], what: str) -> tuple[Step, ...]:
@@ -179,8 +186,8 @@ def model_levels(
     model: CardModel, request: GangRequest, snapshot: FleetSnapshot, holders: Mapping[str, Mapping[str, int]]
 ) -> Step:
     """The fleet as this model and gang size see it now, fullest domains first, each level marked
-    ``BLOCKED`` where it cannot hold what the job's scope asks of it."""
-    size, need = request.cards_per_replica, request.replicas
+    ``BLOCKED`` where it cannot hold what the job's scope asks of it (an elastic gang: its minimum)."""
+    size, need = request.cards_per_replica, request.minimum
     platforms: dict[str, list[tuple[int, str, Step]]] = {}
     platform_totals: dict[str, tuple[int, int, int]] = {}
     fleet_free = fleet_total = fleet_slots = 0
@@ -220,9 +227,10 @@ def model_levels(
         )
     level = LEVEL_NAMES[request.scope]
     wish = f"inside one {level}" if request.scope != "any" else "anywhere in the fleet"
+    wanted = f"{need} to {request.replicas}" if request.elastic else str(need)
     header = (
         f"{model.name}: {fleet_free} of {fleet_total} cards free -> {_replicas(fleet_slots)} of "
-        f"{size} fit now; the gang needs {need} {wish}"
+        f"{size} fit now; the gang needs {wanted} {wish}"
         + ("" if request.mode == "required" else " (preferred)")
     )
     return Step(
@@ -231,7 +239,7 @@ def model_levels(
 
 
 def _placed_steps(
-    status: Mapping[str, Any], pods: list[Mapping[str, Any]], nodes: Mapping[str, Any]
+    spec: AIJobSpec, status: Mapping[str, Any], pods: list[Mapping[str, Any]], nodes: Mapping[str, Any]
 ) -> tuple[str, tuple[Step, ...]]:
     placement = mapping(status.get("placement"))
     phase_of: dict[int, str] = {}
@@ -255,6 +263,16 @@ def _placed_steps(
     )
     model = str(status.get("cardModel") or "?")
     steps = [Step(f"platform {platform} ({model} cards)", Mark.OK, super_steps)]
+    least = spec.effective_min_available
+    if least < spec.replicas:
+        size = placed_size(status)
+        steps.append(
+            Step(
+                f"started {size} of {spec.replicas} replicas (minAvailable {least}), the most that fit when "
+                "it was placed; the size stays until the gang ends or restarts",
+                Mark.OK,
+            )
+        )
     scheduled = _condition(status, "Scheduled")
     if scheduled.get("message"):
         steps.append(Step(f"why: {scheduled.get('reason')}: {scheduled.get('message')}"))
@@ -301,7 +319,7 @@ def explain(
     own = _own_pods(job, pod_list)
     request = describe_request(spec)
     if phase in PLACED_PHASES and status.get("placement"):
-        where, steps = _placed_steps(status, own, {name_of(node): node for node in node_list})
+        where, steps = _placed_steps(spec, status, own, {name_of(node): node for node in node_list})
         verb = {"Scheduled": "placed, pods starting", "Running": "running", "Succeeded": "finished"}.get(
             phase, "failed"
         )
@@ -360,8 +378,9 @@ def _pending(
     answer = place(request, snapshot)
     if isinstance(answer, Placement):
         nodes_used = len(answer.nodes)
+        size = f"{answer.replicas} of {spec.replicas} replicas of " if request.elastic else ""
         headline = (
-            f"cards are free now: {answer.card_model} on {answer.platform}, super-nodes "
+            f"cards are free now: {size}{answer.card_model} on {answer.platform}, super-nodes "
             f"{', '.join(answer.super_nodes)}, {plural(nodes_used, 'node')}; the operator places it at its next "
             "round unless a gang ahead of it in the queue (higher priority, or older) takes them first"
         )

@@ -160,3 +160,41 @@ def test_a_running_job_is_shown_where_it_landed_rank_by_rank() -> None:
     assert _step(result, "scope supernode (required)").mark is Mark.OK
     text = _text(result)
     assert "platform zz1 (hygon-bw1000 cards)" in text and "why: Placed: placed 2 x 8" in text
+
+
+def test_an_elastic_gang_is_explained_by_its_minimum_and_the_size_it_would_start_at() -> None:
+    # zz1: one server of zz1-sn01 is held, so that super-node holds 1 replica and zz1-sn02 holds 2.
+    pods = [pod("holder", 0, "zz1-sn01-n01", "hygon-bw1000", 8)]
+    spec = {
+        "replicas": 4,
+        "cardsPerReplica": 8,
+        "cards": {"models": ["hygon-bw1000"]},
+        "topology": {"scope": "supernode", "mode": "required"},
+        "gang": {"minAvailable": 2},
+    }
+    result = explain(_pending(spec, "NotSeen"), zz1(), pods, CARDS)
+    assert result.request[0] == (
+        "2 to 4 replicas x 8 cards (minAvailable 2: the most that fit when placed, fixed from then on), "
+        "all of one card model"
+    )
+    assert "the gang needs 2 to 4 inside one super-node" in _model(result, "hygon-bw1000").text
+    assert _step(result, "super-node zz1-sn01:").mark is Mark.BLOCKED
+    assert _step(result, "super-node zz1-sn02:").mark is Mark.OK
+    assert result.headline.startswith("cards are free now: 2 of 4 replicas of hygon-bw1000 on zz1")
+
+
+def test_a_running_elastic_gang_says_the_size_it_started_at() -> None:
+    status = {
+        "phase": "Running",
+        "cardModel": "hygon-bw1000",
+        "placement": {
+            "platform": "zz1",
+            "superNodes": ["zz1-sn01"],
+            "nodes": [{"name": "zz1-sn01-n01", "replicas": [0], "cards": 8}],
+        },
+    }
+    spec = {"replicas": 4, "cardsPerReplica": 8, "gang": {"minAvailable": 1}}
+    result = explain(
+        aijob("runs", spec, status), zz1(), [pod("runs", 0, "zz1-sn01-n01", "hygon-bw1000", 8)], CARDS
+    )
+    assert _step(result, "started 1 of 4 replicas (minAvailable 1)").mark is Mark.OK
