@@ -31,22 +31,21 @@ from typing import Any
 
 from accelfleet.api.fleets import preset_platforms
 from accelfleet.api.names import GROUP, LABEL_JOB, VERSION
+from accelfleet.operator.client import ApiClient, ApiError
+from accelfleet.operator.launcher import Samples, total
 from bench.aijob_mix import NAMESPACE, QUEUE_MIX, WAVE_MIX, Pool, Shape, aijob, draw_queue, platform
 from bench.gang_timeline import STEPS, Timeline, percentile
-from bench.kube import Kube
 from bench.sim_harness import (
     MIB,
     HarnessError,
-    OperatorProcess,
+    MeasuredOperator,
     ProcessGauge,
-    Samples,
     advertised_cards,
     fleet_cards,
     install,
     operator_process,
     sim_pid,
     simulated_cluster,
-    total,
     write_preset,
 )
 
@@ -59,6 +58,9 @@ WAVE_TIMEOUT_S = 180.0
 GANG_TIMEOUT_S = 600.0
 QUEUE_TIMEOUT_S = 1200.0
 SETTLE_TIMEOUT_S = 120.0
+# Listing thousands of pods from a sim that shares the CPU with the operator can take minutes, far
+# longer than the operator's own requests are given.
+REQUEST_TIMEOUT_S = 120.0
 
 AIJOBS_PATH = f"/apis/{GROUP}/{VERSION}/namespaces/{NAMESPACE}/aijobs"
 PODS_PATH = f"/api/v1/namespaces/{NAMESPACE}/pods"
@@ -129,8 +131,8 @@ QUICK = (
 class Bench:
     """One running fleet: the API, the operator, and the timeline the pod watch fills."""
 
-    kube: Kube
-    operator: OperatorProcess
+    kube: ApiClient
+    operator: MeasuredOperator
     sim: ProcessGauge | None
     fleet: FleetRun
     timeline: Timeline = field(default_factory=Timeline)
@@ -171,10 +173,10 @@ class Outcome:
     sim_cpu_s: float | None
 
 
-async def _follow_pods(kube: Kube, timeline: Timeline) -> None:
+async def _follow_pods(kube: ApiClient, timeline: Timeline) -> None:
     params = {"labelSelector": LABEL_JOB}
     while True:
-        items, version = await kube.list(PODS_PATH, params)
+        items, version = await kube.list_all(PODS_PATH, params)
         now = time.monotonic()
         for pod in items:
             timeline.observe(pod, now)
@@ -216,14 +218,14 @@ async def _submit(bench: Bench, jobs: Sequence[tuple[str, Shape, float | None]])
     async def create(name: str, shape: Shape, run_seconds: float | None) -> None:
         async with limit:
             bench.timeline.expect(name, shape.replicas, time.monotonic())
-            await bench.kube.create(AIJOBS_PATH, aijob(name, shape, run_seconds))
+            await bench.kube.create(AIJOBS_PATH, aijob(name, shape, run_seconds), "aijobs")
             bench.timeline.gangs[name].created_at = time.monotonic()
 
     await asyncio.gather(*(create(*job) for job in jobs))
 
 
 async def _phases(bench: Bench) -> dict[str, str]:
-    items, _ = await bench.kube.list(AIJOBS_PATH)
+    items, _ = await bench.kube.list_all(AIJOBS_PATH)
     return {str(job["metadata"]["name"]): str((job.get("status") or {}).get("phase", "")) for job in items}
 
 
@@ -263,7 +265,7 @@ async def _run_jobs(
 async def _allocated_cards(bench: Bench) -> int:
     """Cards still counted as taken: the larger of the operator's gauge and the AccelCards' status."""
     metric = total(await bench.operator.metrics_async(), "accelfleet_cards", state="allocated")
-    cards, _ = await bench.kube.list(ACCELCARDS_PATH)
+    cards, _ = await bench.kube.list_all(ACCELCARDS_PATH)
     status = sum(int((card.get("status") or {}).get("allocated") or 0) for card in cards)
     return max(int(metric), status)
 
@@ -285,13 +287,17 @@ async def _delete(bench: Bench, names: Sequence[str]) -> int:
 
     async def delete(name: str) -> None:
         async with limit:
-            await bench.kube.delete(f"{AIJOBS_PATH}/{name}")
+            try:
+                await bench.kube.delete(f"{AIJOBS_PATH}/{name}", "aijobs")
+            except ApiError as err:
+                if not err.not_found:
+                    raise
 
     await asyncio.gather(*(delete(name) for name in names))
 
     async def gone() -> bool:
-        items, _ = await bench.kube.list(PODS_PATH, {"labelSelector": LABEL_JOB})
-        jobs, _ = await bench.kube.list(AIJOBS_PATH)
+        items, _ = await bench.kube.list_all(PODS_PATH, {"labelSelector": LABEL_JOB})
+        jobs, _ = await bench.kube.list_all(AIJOBS_PATH)
         return not items and not jobs
 
     if not await bench.wait(gone, SETTLE_TIMEOUT_S, LIST_POLL_S):
@@ -408,10 +414,10 @@ async def _queue(bench: Bench, scenario: Queue) -> dict[str, Any]:
     return row
 
 
-async def _fleet_ready(kube: Kube, cards: int) -> None:
+async def _fleet_ready(kube: ApiClient, cards: int) -> None:
     deadline = time.monotonic() + FLEET_READY_TIMEOUT_S
     while True:
-        nodes, _ = await kube.list("/api/v1/nodes")
+        nodes, _ = await kube.list_all("/api/v1/nodes")
         if advertised_cards(nodes) >= cards:
             return
         if time.monotonic() > deadline:
@@ -420,16 +426,16 @@ async def _fleet_ready(kube: Kube, cards: int) -> None:
 
 
 async def _prepare(path: Path, fleet: FleetRun, cards: int) -> None:
-    async with Kube(path) as kube:
+    async with ApiClient.from_kubeconfig(path, timeout_s=REQUEST_TIMEOUT_S) as kube:
         await install(kube, fleet.platforms)
         await _fleet_ready(kube, cards)
 
 
 async def _scenarios(
-    path: Path, operator: OperatorProcess, fleet: FleetRun, cards: int
+    path: Path, operator: MeasuredOperator, fleet: FleetRun, cards: int
 ) -> list[dict[str, Any]]:
     pid = sim_pid(path)
-    async with Kube(path) as kube:
+    async with ApiClient.from_kubeconfig(path, timeout_s=REQUEST_TIMEOUT_S) as kube:
         bench = Bench(kube, operator, ProcessGauge(pid) if pid else None, fleet)
 
         async def sees_fleet() -> bool:

@@ -8,13 +8,7 @@ table (CPU seconds and peak resident memory come from psutil and ``/proc``).
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -23,45 +17,21 @@ from typing import Any
 
 import psutil
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from accelfleet.api.catalog import builtin_cards
 from accelfleet.api.crdgen import KINDS, crd
 from accelfleet.api.names import GROUP, VERSION
+from accelfleet.operator.client import ApiClient, ApiError
+from accelfleet.operator.launcher import OperatorProcess, Samples, start_operator
 from accelfleet.placement.kube import parse_quantity
-from accelfleet.sim import kubeconfig
-from accelfleet.sim.daemon import is_sim_process
-from bench.kube import Kube, KubeError
+from accelfleet.sim import kubeconfig, launcher
 
-SIM_UP_TIMEOUT_S = 300.0
-SIM_DOWN_TIMEOUT_S = 90.0
 OPERATOR_START_TIMEOUT_S = 120.0
-OPERATOR_STOP_TIMEOUT_S = 20.0
 MIB = 1024 * 1024
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 class HarnessError(Exception):
     """A process of the benchmark did not start or answer; the message says which, in one line."""
-
-
-def _accelfleet(*args: str) -> list[str]:
-    return [sys.executable, "-m", "accelfleet", *args]
-
-
-def _tail(path: Path, lines: int = 3) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "no log"
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fleet_cards(platforms: Iterable[Mapping[str, Any]]) -> int:
@@ -77,49 +47,13 @@ def fleet_cards(platforms: Iterable[Mapping[str, Any]]) -> int:
 def simulated_cluster(preset: str, node_mode: str, workdir: Path) -> Iterator[Path]:
     """``accelfleet sim up --detach``; yields its kubeconfig; ``sim down`` (or a kill) on the way out."""
     path = workdir / "kubeconfig"
-    log = workdir / "sim-up.log"
     try:
-        with log.open("wb") as output:
-            done = subprocess.run(
-                _accelfleet(
-                    "sim",
-                    "up",
-                    "--preset",
-                    preset,
-                    "--node-mode",
-                    node_mode,
-                    "--port",
-                    "0",
-                    "--kubeconfig",
-                    str(path),
-                    "--detach",
-                ),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                timeout=SIM_UP_TIMEOUT_S,
-                check=False,
-            )
-        if done.returncode != 0:
-            raise HarnessError(f"accelfleet sim up --preset {preset} failed: {_tail(log)}")
+        launcher.up(path, "--preset", preset, "--node-mode", node_mode)
         yield path
+    except launcher.SimLaunchError as err:
+        raise HarnessError(f"preset {preset}: {err}") from err
     finally:
-        _stop_sim(path)
-
-
-def _stop_sim(path: Path) -> None:
-    access = kubeconfig.read(path)
-    if access is None:
-        return
-    with suppress(subprocess.TimeoutExpired):
-        subprocess.run(
-            _accelfleet("sim", "down", "--kubeconfig", str(path)),
-            capture_output=True,
-            timeout=SIM_DOWN_TIMEOUT_S,
-            check=False,
-        )
-    if access.pid is not None and is_sim_process(access.pid):
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(access.pid, signal.SIGKILL)
+        launcher.down(path)
 
 
 def sim_pid(path: Path) -> int | None:
@@ -127,31 +61,36 @@ def sim_pid(path: Path) -> int | None:
     return None if access is None else access.pid
 
 
-async def install(kube: Kube, platforms: Iterable[Mapping[str, Any]]) -> None:
+async def install(kube: ApiClient, platforms: Iterable[Mapping[str, Any]]) -> None:
     """The CRDs, the built-in card catalog and the fleet's platforms, as ``kubectl apply`` would."""
     for kind in KINDS:
-        await _create(kube, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd(kind))
+        await _create(
+            kube,
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            crd(kind),
+            "customresourcedefinitions",
+        )
     base = f"/apis/{GROUP}/{VERSION}"
     deadline = time.monotonic() + 60
     while True:
         try:
             for kind in KINDS:
-                await kube.request("GET", f"{base}/{kind.plural}", params={"limit": "1"})
+                await kube.get(f"{base}/{kind.plural}", params={"limit": "1"})
             break
-        except KubeError:
+        except ApiError:
             if time.monotonic() > deadline:
                 raise HarnessError("the accelfleet.io CRDs were not served within 60 s") from None
             await asyncio.sleep(0.2)
     for card in builtin_cards():
-        await _create(kube, f"{base}/accelcards", card.to_wire())
+        await _create(kube, f"{base}/accelcards", card.to_wire(), "accelcards")
     for platform in platforms:
-        await _create(kube, f"{base}/scalexplatforms", dict(platform))
+        await _create(kube, f"{base}/scalexplatforms", dict(platform), "scalexplatforms")
 
 
-async def _create(kube: Kube, path: str, body: dict[str, Any]) -> None:
+async def _create(kube: ApiClient, path: str, body: dict[str, Any], resource: str) -> None:
     try:
-        await kube.create(path, body)
-    except KubeError as err:
+        await kube.create(path, body, resource)
+    except ApiError as err:
         if err.status != 409:
             raise
 
@@ -169,21 +108,6 @@ def advertised_cards(nodes: Iterable[Mapping[str, Any]]) -> int:
 def write_preset(platforms: Iterable[Mapping[str, Any]], path: Path) -> Path:
     path.write_text(yaml.safe_dump_all([dict(p) for p in platforms], sort_keys=False))
     return path
-
-
-def samples(text: str) -> Samples:
-    """Every sample of a Prometheus text exposition, by name and sorted labels."""
-    found: Samples = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            found[(sample.name, tuple(sorted(sample.labels.items())))] = float(sample.value)
-    return found
-
-
-def total(found: Samples, name: str, **labels: str) -> float:
-    """Sum of a metric's samples whose labels include ``labels``."""
-    wanted = set(labels.items())
-    return sum(value for (metric, have), value in found.items() if metric == name and wanted <= set(have))
 
 
 @dataclass
@@ -228,65 +152,29 @@ class ProcessGauge:
 
 
 @dataclass
-class OperatorProcess:
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
+class MeasuredOperator:
+    """The operator process and the gauge of its CPU and memory; its metrics fail once it exited."""
+
+    handle: OperatorProcess
     gauge: ProcessGauge
 
-    def _get(self, path: str) -> tuple[int, str]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as answer:
-            return int(answer.status), answer.read().decode()
-
-    def healthy(self) -> bool:
-        try:
-            return self._get("/healthz")[0] == 200
-        except OSError:
-            return False
-
     def metrics(self) -> Samples:
-        if self.process.poll() is not None:
-            raise HarnessError(f"the operator exited ({self.process.returncode}): {_tail(self.log)}")
-        return samples(self._get("/metrics")[1])
+        why = self.handle.exited(3)
+        if why is not None:
+            raise HarnessError(f"the operator exited: {why}")
+        return self.handle.metrics()
 
     async def metrics_async(self) -> Samples:
         return await asyncio.to_thread(self.metrics)
 
 
 @contextmanager
-def operator_process(kubeconfig_path: Path, workdir: Path) -> Iterator[OperatorProcess]:
+def operator_process(kubeconfig_path: Path, workdir: Path) -> Iterator[MeasuredOperator]:
     """``accelfleet operator --standalone`` with ``/metrics`` on a free loopback port; stopped on exit."""
-    port = free_port()
-    log = workdir / "operator.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            _accelfleet(
-                "operator", "--standalone", "--metrics-port", str(port), "--metrics-address", "127.0.0.1"
-            ),
-            env={**os.environ, "KUBECONFIG": str(kubeconfig_path)},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    handle = OperatorProcess(process, port, log, ProcessGauge(process.pid))
+    handle = start_operator(kubeconfig_path, workdir / "operator.log", "--standalone")
     try:
-        deadline = time.monotonic() + OPERATOR_START_TIMEOUT_S
-        while not handle.healthy():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise HarnessError(f"the operator did not come up: {_tail(log)}")
-            time.sleep(0.2)
-        yield handle
+        if not handle.wait_healthy(OPERATOR_START_TIMEOUT_S):
+            raise HarnessError(f"the operator did not come up: {handle.log_tail(3)}")
+        yield MeasuredOperator(handle, ProcessGauge(handle.process.pid))
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=OPERATOR_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=OPERATOR_STOP_TIMEOUT_S)
+        handle.stop()

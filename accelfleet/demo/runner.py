@@ -26,8 +26,10 @@ from accelfleet.demo import render
 from accelfleet.demo.install import advertised_cards, install
 from accelfleet.demo.jobs import NAMESPACE, DemoJob, demo_jobs
 from accelfleet.demo.outcomes import Check, JobTrace, Usage, checks, observe, settled, utilization
-from accelfleet.demo.processes import DemoError, Operator, start_operator, start_sim, stop_sim, wait_until
+from accelfleet.demo.processes import DemoError, start_sim, wait_until
 from accelfleet.operator.jobs import card_models
+from accelfleet.operator.launcher import OperatorProcess, start_operator
+from accelfleet.sim import launcher
 
 POLL_S = 0.5
 NODE_REFRESH_S = 5.0
@@ -48,7 +50,7 @@ class Outcome:
     """How the demo ended: ``ok`` when every expectation held; ``operator`` is left running with --keep."""
 
     ok: bool
-    operator: Operator | None
+    operator: OperatorProcess | None
 
 
 def _items(response: Any) -> list[dict[str, Any]]:
@@ -91,7 +93,7 @@ class Demo:
         self.wires = [card.to_wire() for card in builtin_cards()]
         self.jobs = demo_jobs(self.platforms, card_models(self.wires))
         self.expected_cards = simulated_cards(self.platforms)
-        self.operator: Operator | None = None
+        self.operator: OperatorProcess | None = None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -112,7 +114,7 @@ class Demo:
             cluster = Cluster(api)
             models, platforms = install(api, self.options.preset)
             self.say(f"installed the CRDs, {models} card models and {platforms} platforms")
-            self.operator = start_operator(kubeconfig, kubeconfig.with_name("operator.log"))
+            self.operator = start_operator(kubeconfig, kubeconfig.with_name("operator.log"), "--standalone")
             self.say(
                 f"started the operator (pid {self.operator.process.pid}); waiting for the device plugins"
             )
@@ -233,14 +235,14 @@ class Demo:
             live.update(picture(), refresh=True)
 
 
-def _stop_all(operator: Operator | None, kubeconfig: Path) -> None:
+def _stop_all(operator: OperatorProcess | None, kubeconfig: Path) -> None:
     """Stop the operator, then the cluster; a second Ctrl-C waits until both are gone."""
     stopping = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     try:
         if operator is not None:
             operator.stop()
-        stop_sim(kubeconfig)
+        launcher.down(kubeconfig)
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
 

@@ -1,22 +1,31 @@
-"""A small asynchronous Kubernetes API client for the operator's writes.
+"""A small asynchronous Kubernetes API client: plain JSON over one aiohttp connection pool.
 
-kopf streams the watches; the writes go through this client, with the very credentials kopf logged in
-with, so that a 1,000-pod gang is created by hundreds of concurrent requests on one connection pool
-instead of a thread per call. Every write is counted by verb and resource for the API-writes metric.
+kopf streams the operator's watches; its writes go through this client, with the very credentials
+kopf logged in with, so that a 1,000-pod gang is created by hundreds of concurrent requests on one
+connection pool instead of a thread per call. Every write is counted by verb and resource for the
+API-writes metric. The benchmarks drive a simulated cluster from outside with the same client (and
+its watch): the kubernetes package would build a model object for every event, and on a 2-core
+machine that CPU would be taken from the very processes being measured.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import aiohttp
 
 from accelfleet.operator.objects import Obj
+from accelfleet.sim import kubeconfig
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
+REQUEST_TIMEOUT_S = 30.0
+WATCH_TIMEOUT_S = 3600
 
 WriteCounter = Callable[[str, str], None]
 
@@ -43,8 +52,15 @@ class ApiError(Exception):
         return self.status == 409 and self.reason != "AlreadyExists"
 
 
+def _error(status: int, payload: Any) -> ApiError:
+    reason = payload.get("reason", "") if isinstance(payload, dict) else ""
+    message = payload.get("message", "") if isinstance(payload, dict) else str(payload)
+    return ApiError(status, str(reason), str(message))
+
+
 class ApiClient:
-    """Requests against one API server; build it with ``from_connection`` (a kopf ConnectionInfo)."""
+    """Requests against one API server; build it with ``from_connection`` (a kopf ConnectionInfo) in
+    the operator, or ``from_kubeconfig`` outside the cluster. Closes with ``close`` or ``async with``."""
 
     def __init__(
         self,
@@ -52,14 +68,16 @@ class ApiClient:
         *,
         headers: Mapping[str, str],
         ssl_context: ssl.SSLContext | bool,
-        count_write: WriteCounter,
+        count_write: WriteCounter | None,
         default_namespace: str | None,
+        timeout_s: float = REQUEST_TIMEOUT_S,
     ) -> None:
         self.server = server.rstrip("/")
         self.default_namespace = default_namespace
         self._headers = dict(headers)
         self._ssl = ssl_context
         self._count_write = count_write
+        self._timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
 
     @classmethod
@@ -75,6 +93,22 @@ class ApiClient:
             default_namespace=info.default_namespace,
         )
 
+    @classmethod
+    def from_kubeconfig(cls, path: Path, *, timeout_s: float = REQUEST_TIMEOUT_S) -> ApiClient:
+        """From the kubeconfig a simulated cluster wrote (server, bearer token, CA), for a client
+        outside the cluster; its writes are not the operator's, so they are not counted."""
+        access = kubeconfig.read(path)
+        if access is None:
+            raise ValueError(f"{path} is not a kubeconfig written by accelfleet sim")
+        return cls(
+            access.server,
+            headers={"Authorization": f"Bearer {access.token}"},
+            ssl_context=access.ssl_context(),
+            count_write=None,
+            default_namespace="default",
+            timeout_s=timeout_s,
+        )
+
     def refresh(self, info: Any) -> None:
         """New credentials after kopf re-authenticated (e.g. a rotated service-account token)."""
         self._headers = dict(info.as_http_headers())
@@ -83,13 +117,21 @@ class ApiClient:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=128, ssl=self._ssl)
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout_s)
             )
         return self._session
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.close()
 
     async def request(
         self,
@@ -101,7 +143,7 @@ class ApiClient:
         params: Mapping[str, str] | None = None,
         resource: str = "",
     ) -> Obj:
-        if method != "GET":
+        if method != "GET" and self._count_write is not None:
             self._count_write(method.lower() if content_type != JSON_PATCH else "patch", resource)
         kwargs: dict[str, Any] = {"params": dict(params or {}), "headers": dict(self._headers)}
         if body is not None:
@@ -110,9 +152,7 @@ class ApiClient:
         async with self._session_now().request(method, self.server + path, **kwargs) as response:
             payload: Any = await response.json(content_type=None) if response.content_length != 0 else {}
             if response.status >= 400:
-                reason = payload.get("reason", "") if isinstance(payload, dict) else ""
-                message = payload.get("message", "") if isinstance(payload, dict) else str(payload)
-                raise ApiError(response.status, str(reason), str(message))
+                raise _error(response.status, payload)
             return payload if isinstance(payload, dict) else {}
 
     async def get(self, path: str, *, params: Mapping[str, str] | None = None) -> Obj:
@@ -137,17 +177,47 @@ class ApiClient:
             body["gracePeriodSeconds"] = grace_period
         return await self.request("DELETE", path, body=body, resource=resource)
 
-    async def list_all(self, path: str) -> tuple[list[Obj], str]:
-        """Every item of a collection, page by page, and the resourceVersion of the list."""
+    async def list_all(self, path: str, params: Mapping[str, str] | None = None) -> tuple[list[Obj], str]:
+        """Every item of a collection (``params`` select, e.g. ``labelSelector``), page by page, and the
+        resourceVersion of the list."""
         items: list[Obj] = []
-        params = {"limit": "500"}
+        query = {**(params or {}), "limit": "500"}
         version = ""
         while True:
-            page = await self.get(path, params=params)
+            page = await self.get(path, params=query)
             items.extend(page.get("items") or [])
             meta = page.get("metadata") or {}
             version = version or str(meta.get("resourceVersion") or "")
             token = meta.get("continue")
             if not token:
                 return items, version
-            params = {"limit": "500", "continue": token}
+            query = {**query, "continue": str(token)}
+
+    async def watch(
+        self, path: str, version: str, params: Mapping[str, str] | None = None
+    ) -> AsyncIterator[tuple[str, Obj]]:
+        """Watch events (type, object) after ``version``; a 410 Gone comes through as ("ERROR", status).
+        The stream has no deadline of its own: the server ends it after ``WATCH_TIMEOUT_S``."""
+        query = {
+            **(params or {}),
+            "watch": "1",
+            "resourceVersion": version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(WATCH_TIMEOUT_S),
+        }
+        async with self._session_now().get(
+            self.server + path,
+            params=query,
+            headers=self._headers,
+            timeout=aiohttp.ClientTimeout(total=None),
+        ) as response:
+            if response.status >= 400:
+                raise _error(response.status, await response.json(content_type=None))
+            pending = b""
+            async for chunk in response.content.iter_any():
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        event = json.loads(line)
+                        yield str(event.get("type", "")), event.get("object") or {}

@@ -13,25 +13,17 @@ user's kubeconfig and can run side by side.
 
 from __future__ import annotations
 
-import base64
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from accelfleet.sim.daemon import is_sim_process
-
-START_TIMEOUT_S = 180.0
-STOP_TIMEOUT_S = 60.0
+from accelfleet.sim import launcher
 
 
 @dataclass(frozen=True)
@@ -53,39 +45,10 @@ class SimHandle:
         """A kubernetes.client.ApiClient for this sim (the caller closes it)."""
         from kubernetes import config
 
-        return config.new_client_from_config(config_file=str(self.kubeconfig))
+        return config.new_client_from_config(config_file=str(self.kubeconfig))  # type: ignore[no-untyped-call]
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
-
-
-def _cli(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accelfleet", "sim", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def _read_handle(kubeconfig: Path, directory: Path, state_dir: Path | None) -> SimHandle:
-    data = yaml.safe_load(kubeconfig.read_text())
-    cluster = data["clusters"][0]["cluster"]
-    ca_file = directory / "ca.crt"
-    ca_file.write_bytes(base64.b64decode(cluster["certificate-authority-data"]))
-    pid = next(e["extension"]["pid"] for e in cluster["extensions"] if e["name"] == "accelfleet.io/sim")
-    server = cluster["server"]
-    return SimHandle(
-        kubeconfig=kubeconfig,
-        server=server,
-        token=data["users"][0]["user"]["token"],
-        port=int(server.rsplit(":", 1)[1]),
-        ca_file=ca_file,
-        pid=int(pid),
-        directory=directory,
-        state_dir=state_dir,
-    )
 
 
 def start_sim(
@@ -96,24 +59,33 @@ def start_sim(
 ) -> SimHandle:
     """Starts a detached sim whose kubeconfig is ``directory/kubeconfig``; fails the test if it cannot."""
     kubeconfig = directory / "kubeconfig"
-    args = ["up", "--port", "0", "--kubeconfig", str(kubeconfig), "--detach", *extra_args]
+    args = list(extra_args)
     if preset:
         args += ["--preset", preset]
     if state_dir is not None:
         args += ["--state-dir", str(state_dir)]
-    done = _cli(*args, timeout=START_TIMEOUT_S)
-    if done.returncode != 0:
-        pytest.fail(f"accelfleet sim up failed ({done.returncode}): {done.stderr.strip()}")
-    return _read_handle(kubeconfig, directory, state_dir)
+    try:
+        access = launcher.up(kubeconfig, *args)
+    except launcher.SimLaunchError as err:
+        pytest.fail(f"accelfleet sim up failed: {err}")
+    assert access.pid is not None, f"{kubeconfig} names no sim process"
+    ca_file = directory / "ca.crt"
+    ca_file.write_bytes(access.ca_pem)
+    return SimHandle(
+        kubeconfig=kubeconfig,
+        server=access.server,
+        token=access.token,
+        port=int(access.server.rsplit(":", 1)[1]),
+        ca_file=ca_file,
+        pid=access.pid,
+        directory=directory,
+        state_dir=state_dir,
+    )
 
 
 def stop_sim(handle: SimHandle) -> None:
     """``accelfleet sim down``; kills the process group if that did not work, so no test leaks a sim."""
-    with suppress(subprocess.TimeoutExpired):
-        _cli("down", "--kubeconfig", str(handle.kubeconfig), timeout=STOP_TIMEOUT_S)
-    if is_sim_process(handle.pid):
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(handle.pid, signal.SIGKILL)
+    launcher.down(handle.kubeconfig, handle.pid)
 
 
 @contextmanager

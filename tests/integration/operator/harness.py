@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +15,9 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from accelfleet.api.names import ANNOTATION_SIM_DURATION, ANNOTATION_SIM_EXIT_CODE, GROUP, LABEL_JOB, VERSION
+from accelfleet.operator import launcher
+from accelfleet.operator.launcher import OperatorProcess as OperatorProcess  # the tests' handle type
+from accelfleet.sim.launcher import sim_cli
 from tests.support.sim import SimHandle
 
 REPO = Path(__file__).resolve().parents[3]
@@ -37,12 +34,6 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 60.0, ev
             return last
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def load_all(path: Path) -> list[dict[str, Any]]:
@@ -138,81 +129,20 @@ class Fleet:
         self.custom.delete_namespaced_custom_object(GROUP, VERSION, "default", "aijobs", name)
 
     def sim_cli(self, *args: str) -> None:
-        done = subprocess.run(
-            [sys.executable, "-m", "accelfleet", "sim", *args, "--kubeconfig", str(self.sim.kubeconfig)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = sim_cli(*args, "--kubeconfig", str(self.sim.kubeconfig))
         assert done.returncode == 0, done.stderr
 
     def annotate_node(self, name: str, key: str, value: str | None) -> None:
         self.core.patch_node(name, {"metadata": {"annotations": {key: value}}})
 
 
-@dataclass
-class OperatorProcess:
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    def metrics(self) -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as answer:
-            return str(answer.read().decode())
-
-    def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5) as answer:
-                return bool(answer.status == 200)
-        except OSError:
-            return False
-
-    def metric(self, name: str, **labels: str) -> float:
-        """Sum of a metric's samples whose labels include ``labels``."""
-        total = 0.0
-        for line in self.metrics().splitlines():
-            if not line.startswith(name) or line.startswith("#"):
-                continue
-            series, _, value = line.rpartition(" ")
-            head = series.split("{", 1)[0]
-            if head != name:
-                continue
-            if all(f'{key}="{val}"' in series for key, val in labels.items()):
-                total += float(value)
-        return total
-
-    def kill(self) -> None:
-        """kill -9: no clean-up, no lease release."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 def start_operator(sim: SimHandle, directory: Path, *args: str) -> OperatorProcess:
-    port = free_port()
-    log = directory / f"operator-{port}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "accelfleet", "operator", "--metrics-port", str(port), *args],
-            env=sim.env(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    handle = OperatorProcess(process, port, log)
-    try:
-        wait_for("the operator's /healthz", handle.healthy, timeout=60)
-    except AssertionError:
+    handle = launcher.start_operator(
+        sim.kubeconfig, directory / f"operator-{uuid.uuid4().hex[:8]}.log", *args
+    )
+    if not handle.wait_healthy(60):
         handle.stop()
-        raise AssertionError(f"operator did not come up:\n{log.read_text()[-3000:]}") from None
+        raise AssertionError(f"operator did not come up:\n{handle.log.read_text()[-3000:]}")
     return handle
 
 

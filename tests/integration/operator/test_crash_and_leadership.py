@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from accelfleet.api.names import GROUP, LABEL_REPLICA, VERSION
+from accelfleet.operator.launcher import free_port, start_module
 from accelfleet.operator.names import LABEL_ATTEMPT
-from tests.integration.operator.harness import (
-    Fleet,
-    OperatorProcess,
-    free_port,
-    operator,
-    start_operator,
-    wait_for,
-)
+from tests.integration.operator.harness import Fleet, operator, start_operator, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -104,25 +96,18 @@ def test_two_replicas_elect_one_leader_and_the_other_takes_over_after_kill_9(
 
 def test_kopf_run_module_works_too(fleet: Fleet, tmp_path: Path) -> None:
     port = free_port()
-    log = tmp_path / "kopf-run.log"
-    env = fleet.sim.env(ACCELFLEET_STANDALONE="1", ACCELFLEET_METRICS_PORT=str(port))
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kopf",
-                "run",
-                "-m",
-                "accelfleet.operator",
-                "--all-namespaces",
-                "--standalone",
-            ],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    handle = OperatorProcess(process, port, log)
+    handle = start_module(
+        fleet.sim.kubeconfig,
+        tmp_path / "kopf-run.log",
+        port,
+        "kopf",
+        "run",
+        "-m",
+        "accelfleet.operator",
+        "--all-namespaces",
+        "--standalone",
+        env={"ACCELFLEET_STANDALONE": "1", "ACCELFLEET_METRICS_PORT": str(port)},
+    )
     try:
         wait_for("the operator's /healthz", handle.healthy, timeout=60)
         name = fleet.submit(_job("via-kopf-run", "cambricon-mlu370-x8", 1, 8), seconds=1)

@@ -12,6 +12,7 @@ import psutil
 import pytest
 import yaml
 
+from accelfleet.sim.launcher import sim_cli
 from tests.support.sim import SimHandle, running_sim, start_sim, stop_sim
 
 
@@ -26,16 +27,6 @@ def get(handle: SimHandle, path: str, token: str | None) -> int:
         return err.code
 
 
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accelfleet", "sim", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.mark.slow
 def test_detached_sim_serves_with_its_token_only_and_down_stops_it(tmp_path: Path) -> None:
     handle = start_sim(tmp_path)
@@ -45,11 +36,11 @@ def test_detached_sim_serves_with_its_token_only_and_down_stops_it(tmp_path: Pat
         assert get(handle, "/api/v1/namespaces", None) == 401
         assert get(handle, "/api/v1/namespaces", "wrong-token") == 401
         assert oct(handle.kubeconfig.stat().st_mode & 0o777) == "0o600"
-        again = cli("up", "--port", "0", "--kubeconfig", str(handle.kubeconfig), "--detach")
+        again = sim_cli("up", "--port", "0", "--kubeconfig", str(handle.kubeconfig), "--detach")
         assert again.returncode != 0 and "already running" in again.stderr
         assert len(again.stderr.strip().splitlines()) == 1
     finally:
-        done = cli("down", "--kubeconfig", str(handle.kubeconfig))
+        done = sim_cli("down", "--kubeconfig", str(handle.kubeconfig))
         stop_sim(handle)
     assert done.returncode == 0, done.stderr
     assert not psutil.pid_exists(handle.pid) or psutil.Process(handle.pid).status() == psutil.STATUS_ZOMBIE
@@ -89,7 +80,7 @@ def test_sigterm_shuts_a_foreground_sim_down_cleanly(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_without_traceback(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
-    done = cli(*args, "--kubeconfig", str(tmp_path / "kubeconfig"))
+    done = sim_cli(*args, "--kubeconfig", str(tmp_path / "kubeconfig"))
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

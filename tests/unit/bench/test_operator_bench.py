@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from accelfleet.api.names import LABEL_JOB, SCHEDULING_GATE
+from accelfleet.operator.launcher import samples, total
 from bench.aijob_mix import QUEUE_MIX, WAVE_MIX, Shape, aijob, draw_queue
 from bench.gang_timeline import Timeline, percentile
 from bench.operator import targets
-from bench.sim_harness import advertised_cards, samples, total
+from bench.sim_harness import advertised_cards
 
 
 def _pod(
