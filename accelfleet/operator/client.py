@@ -10,7 +10,6 @@ machine that CPU would be taken from the very processes being measured.
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import orjson
 
 from accelfleet.operator.objects import Obj
 from accelfleet.sim import kubeconfig
@@ -147,10 +147,11 @@ class ApiClient:
             self._count_write(method.lower() if content_type != JSON_PATCH else "patch", resource)
         kwargs: dict[str, Any] = {"params": dict(params or {}), "headers": dict(self._headers)}
         if body is not None:
-            kwargs["json"] = body
+            kwargs["data"] = orjson.dumps(body)
             kwargs["headers"]["Content-Type"] = content_type
         async with self._session_now().request(method, self.server + path, **kwargs) as response:
-            payload: Any = await response.json(content_type=None) if response.content_length != 0 else {}
+            raw = await response.read()
+            payload: Any = orjson.loads(raw) if raw else {}
             if response.status >= 400:
                 raise _error(response.status, payload)
             return payload if isinstance(payload, dict) else {}
@@ -219,5 +220,5 @@ class ApiClient:
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
                     if line.strip():
-                        event = json.loads(line)
+                        event = orjson.loads(line)
                         yield str(event.get("type", "")), event.get("object") or {}
