@@ -1,6 +1,7 @@
 """Decoding of the protobuf request bodies client-go's typed clients send.
 
-kubectl's imperative commands (``kubectl create namespace|configmap|secret|serviceaccount``) and
+kubectl's imperative commands (``kubectl create namespace|configmap|secret|serviceaccount|role|
+rolebinding|clusterrole|clusterrolebinding|token``, ``kubectl auth can-i|whoami``) and
 helm (which stores every release as a Secret) write through client-go's typed clients, and those
 send ``application/vnd.kubernetes.protobuf`` bodies. Answering them in JSON is fine (client-go
 decodes whatever content type comes back); only the request bodies need decoding. The wire format
@@ -109,11 +110,106 @@ _MESSAGES: dict[str, dict[int, Field]] = {
         5: ("dryRun", "string", True),
     },
     "Preconditions": {1: ("uid", "string", False), 2: ("resourceVersion", "string", False)},
+    # authentication.k8s.io/v1: ``kubectl create token`` and ``kubectl auth whoami``.
+    "TokenRequest": {1: ("metadata", "ObjectMeta", False), 2: ("spec", "TokenRequestSpec", False)},
+    "TokenRequestSpec": {
+        1: ("audiences", "string", True),
+        3: ("boundObjectRef", "BoundObjectReference", False),
+        4: ("expirationSeconds", "int", False),
+    },
+    "BoundObjectReference": {
+        1: ("kind", "string", False),
+        2: ("apiVersion", "string", False),
+        3: ("name", "string", False),
+        4: ("uid", "string", False),
+    },
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta", False)},
+    # authorization.k8s.io/v1: ``kubectl auth can-i [--list]``.
+    "SelfSubjectAccessReview": {
+        1: ("metadata", "ObjectMeta", False),
+        2: ("spec", "SelfSubjectAccessReviewSpec", False),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes", False),
+        2: ("nonResourceAttributes", "NonResourceAttributes", False),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "string", False),
+        2: ("verb", "string", False),
+        3: ("group", "string", False),
+        4: ("version", "string", False),
+        5: ("resource", "string", False),
+        6: ("subresource", "string", False),
+        7: ("name", "string", False),
+    },
+    "NonResourceAttributes": {1: ("path", "string", False), 2: ("verb", "string", False)},
+    "SelfSubjectRulesReview": {
+        1: ("metadata", "ObjectMeta", False),
+        2: ("spec", "SelfSubjectRulesReviewSpec", False),
+    },
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "string", False)},
+    # rbac.authorization.k8s.io/v1: ``kubectl create role|rolebinding|clusterrole|clusterrolebinding``.
+    "Role": {1: ("metadata", "ObjectMeta", False), 2: ("rules", "PolicyRule", True)},
+    "ClusterRole": {
+        1: ("metadata", "ObjectMeta", False),
+        2: ("rules", "PolicyRule", True),
+        3: ("aggregationRule", "AggregationRule", False),
+    },
+    "PolicyRule": {
+        1: ("verbs", "string", True),
+        2: ("apiGroups", "string", True),
+        3: ("resources", "string", True),
+        4: ("resourceNames", "string", True),
+        5: ("nonResourceURLs", "string", True),
+    },
+    "AggregationRule": {1: ("clusterRoleSelectors", "LabelSelector", True)},
+    "LabelSelector": {
+        1: ("matchLabels", "map:string", False),
+        2: ("matchExpressions", "LabelSelectorRequirement", True),
+    },
+    "LabelSelectorRequirement": {
+        1: ("key", "string", False),
+        2: ("operator", "string", False),
+        3: ("values", "string", True),
+    },
+    "RoleBinding": {
+        1: ("metadata", "ObjectMeta", False),
+        2: ("subjects", "Subject", True),
+        3: ("roleRef", "RoleRef", False),
+    },
+    "ClusterRoleBinding": {
+        1: ("metadata", "ObjectMeta", False),
+        2: ("subjects", "Subject", True),
+        3: ("roleRef", "RoleRef", False),
+    },
+    "Subject": {
+        1: ("kind", "string", False),
+        2: ("apiGroup", "string", False),
+        3: ("name", "string", False),
+        4: ("namespace", "string", False),
+    },
+    "RoleRef": {1: ("apiGroup", "string", False), 2: ("kind", "string", False), 3: ("name", "string", False)},
     "Time": {1: ("seconds", "int", False), 2: ("nanos", "int", False)},
     "FieldsV1": {1: ("raw", "string", False)},
     "MapEntry": {1: ("key", "bytes", False), 2: ("value", "bytes", False)},
 }
-_KINDS = frozenset({"Secret", "ConfigMap", "Namespace", "ServiceAccount", "DeleteOptions"})
+_KINDS = frozenset(
+    {
+        "Secret",
+        "ConfigMap",
+        "Namespace",
+        "ServiceAccount",
+        "DeleteOptions",
+        "TokenRequest",
+        "SelfSubjectReview",
+        "SelfSubjectAccessReview",
+        "SelfSubjectRulesReview",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+    }
+)
 
 
 def _varint(data: bytes, position: int) -> tuple[int, int]:

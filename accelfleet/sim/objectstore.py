@@ -632,6 +632,12 @@ class ObjectStore:
         state = self._types.get(_type_key(rtype))
         return len(state.objects) if state is not None else 0
 
+    def changes(self, rtype: ResourceType) -> int:
+        """How many changes the resource has had since the store started: a cache built from a few
+        resources (the API server's RBAC index) compares these to know it is stale, without reading."""
+        state = self._types.get(_type_key(rtype))
+        return state.base + len(state.history) if state is not None else 0
+
     # ----- the Store protocol --------------------------------------------------------------------
 
     async def create(self, rtype: ResourceType, obj: Object) -> Object:

@@ -72,6 +72,7 @@ def _builtin(
 
 _ALL = ("all",)
 _STATUS = ("status",)
+_CREATE = ("create",)
 BUILTINS: tuple[ServedType, ...] = (
     _builtin("", "v1", "namespaces", "Namespace", False, ("ns",), ("status", "finalize")),
     _builtin("", "v1", "nodes", "Node", False, ("no",), _STATUS),
@@ -80,7 +81,7 @@ BUILTINS: tuple[ServedType, ...] = (
     _builtin("", "v1", "endpoints", "Endpoints", True, ("ep",)),
     _builtin("", "v1", "configmaps", "ConfigMap", True, ("cm",)),
     _builtin("", "v1", "secrets", "Secret", True),
-    _builtin("", "v1", "serviceaccounts", "ServiceAccount", True, ("sa",)),
+    _builtin("", "v1", "serviceaccounts", "ServiceAccount", True, ("sa",), ("token",)),
     _builtin("", "v1", "events", "Event", True, ("ev",)),
     _builtin("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, ("pvc",), _STATUS),
     _builtin("", "v1", "persistentvolumes", "PersistentVolume", False, ("pv",), _STATUS),
@@ -99,6 +100,24 @@ BUILTINS: tuple[ServedType, ...] = (
     _builtin("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
     _builtin("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
     _builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+    # Answered for the requesting identity and never stored (apiserver/access.py).
+    _builtin("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=_CREATE),
+    _builtin(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+        False,
+        verbs=_CREATE,
+    ),
+    _builtin(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
+        False,
+        verbs=_CREATE,
+    ),
     _builtin("coordination.k8s.io", "v1", "leases", "Lease", True),
     _builtin("events.k8s.io", "v1", "events", "Event", True, ("ev",)),
     _builtin(

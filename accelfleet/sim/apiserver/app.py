@@ -1,4 +1,4 @@
-"""The aiohttp application: authentication, routing and the REST verbs over the object store.
+"""The aiohttp application: authentication, RBAC, routing and the REST verbs over the object store.
 
 Handlers stay thin: they parse the request, call the store (whose writes are atomic), and render.
 Large lists and watches are streamed in chunks that yield to the event loop, so one client reading
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,9 +20,11 @@ from aiohttp import web
 
 from accelfleet.sim.api_errors import UnsupportedMediaTypeError
 from accelfleet.sim.apiserver import discovery
+from accelfleet.sim.apiserver.access import Access
 from accelfleet.sim.apiserver.listing import paginate
 from accelfleet.sim.apiserver.negotiation import AGGREGATED_DISCOVERY, wants_aggregated_discovery, wants_table
 from accelfleet.sim.apiserver.paths import GroupPath, ResourcePath, parse_path
+from accelfleet.sim.apiserver.request_info import request_attributes
 from accelfleet.sim.apiserver.status import failure, status_of_error, success
 from accelfleet.sim.crd_schema import strict_decoding_error, unknown_field_warnings
 from accelfleet.sim.k8s_protobuf import decode_protobuf
@@ -31,6 +32,7 @@ from accelfleet.sim.objects import clone, now_rfc3339, object_key
 from accelfleet.sim.objectstore import ObjectStore
 from accelfleet.sim.openapi import openapi_response
 from accelfleet.sim.patching import PATCH_CONTENT_TYPES, apply_patch, record_update, server_side_apply
+from accelfleet.sim.rbac import MASTERS_GROUP, forbidden_error
 from accelfleet.sim.registry import Registry, ServedType
 from accelfleet.sim.selectors import make_selection
 from accelfleet.sim.store import (
@@ -43,6 +45,7 @@ from accelfleet.sim.store import (
     WatchEvent,
 )
 from accelfleet.sim.tables import to_table
+from accelfleet.sim.tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,12 @@ KUBERNETES_VERSION = {"major": "1", "minor": "33", "gitVersion": "v1.33.0"}
 _STREAM_CHUNK = 250
 _DEFAULT_WATCH_TIMEOUT = 1800.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Create-only kinds that are answered, never stored: (group, plural) -> what answers them.
+_REVIEWS = {
+    ("authorization.k8s.io", "selfsubjectaccessreviews"): "access",
+    ("authorization.k8s.io", "selfsubjectrulesreviews"): "rules",
+    ("authentication.k8s.io", "selfsubjectreviews"): "self",
+}
 
 
 def _dumps(body: Any) -> bytes:
@@ -63,6 +72,10 @@ def _dumps(body: Any) -> bytes:
 
 def json_response(body: Any, status: int = 200, content_type: str = "application/json") -> web.Response:
     return web.Response(body=_dumps(body), status=status, headers={"Content-Type": content_type})
+
+
+def _method_not_allowed() -> web.Response:
+    return json_response(failure(405, "the server does not allow this method on the requested resource"), 405)
 
 
 def _not_found_resource() -> web.Response:
@@ -94,7 +107,11 @@ def _field_manager(request: web.Request) -> str:
 
 
 class ApiServer:
-    """Serves one store; ``ready`` tells the readiness probes whether the whole cluster is up."""
+    """Serves one store; ``ready`` tells the readiness probes whether the whole cluster is up.
+
+    ``token`` is the admin's (``system:masters``, never checked against RBAC); ServiceAccount tokens
+    come from the TokenRequest subresource and are held to RBAC on every request.
+    """
 
     def __init__(
         self,
@@ -107,7 +124,7 @@ class ApiServer:
     ) -> None:
         self.store = store
         self.registry = registry
-        self._token = token
+        self.access = Access(store, Tokens(token))
         self._bookmark_interval = bookmark_interval
         self._ready = ready
 
@@ -120,12 +137,18 @@ class ApiServer:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), self._token.encode()
-        ):
+        """401 without a known token; 403 when RBAC grants the identity nothing for this request."""
+        user = self.access.authenticate(request.headers.get("Authorization", ""))
+        if user is None:
             return json_response(failure(401, "Unauthorized", "Unauthorized"), 401)
+        if any(name.lower().startswith("impersonate-") for name in request.headers):
+            # Refused rather than ignored: ignoring it would run ``kubectl --as=...`` as the admin.
+            return json_response(failure(403, "impersonation is not supported by the simulated cluster"), 403)
+        if MASTERS_GROUP not in user.groups:
+            attrs = request_attributes(request.method, request.path, request.query)
+            decision = self.access.authorize(user, attrs)
+            if not decision.allowed:
+                return json_response(status_of_error(forbidden_error(user, attrs, decision.reason)), 403)
         return await handler(request)
 
     @web.middleware
@@ -175,9 +198,7 @@ class ApiServer:
             return _not_found_resource()
         if parsed.plural is None:
             if request.method != "GET":
-                return json_response(
-                    failure(405, "the server does not allow this method on the requested resource"), 405
-                )
+                return _method_not_allowed()
             doc = discovery.api_resource_list(self.registry, parsed.group, parsed.version)
             return json_response(doc) if doc else _not_found_resource()
         served = self.registry.resolve(parsed.group, parsed.version, parsed.plural)
@@ -199,6 +220,11 @@ class ApiServer:
         self, request: web.Request, served: ServedType, rp: ResourcePath
     ) -> web.StreamResponse:
         method = request.method
+        review = _REVIEWS.get((served.rtype.group, served.rtype.plural))
+        if review is not None:
+            if method != "POST" or rp.name is not None:
+                return _method_not_allowed()
+            return await self._review(request, review)
         if method == "GET":
             if rp.name is not None:
                 return self._render_one(
@@ -213,6 +239,9 @@ class ApiServer:
             return await self._bind(request, served, rp)
         if method == "POST" and rp.subresource == "eviction":
             return await self._evict(request, served, rp)
+        if method == "POST" and rp.subresource == "token":
+            body = await self._body(request)
+            return json_response(self.access.token_request(rp.namespace or "", rp.name or "", body), 201)
         if method == "PUT" and rp.name is not None:
             return await self._replace(request, served, rp)
         if method == "PATCH" and rp.name is not None:
@@ -221,9 +250,20 @@ class ApiServer:
             if rp.name is not None:
                 return await self._delete(request, served, rp)
             return await self._delete_collection(request, served, rp)
-        return json_response(
-            failure(405, "the server does not allow this method on the requested resource"), 405
-        )
+        return _method_not_allowed()
+
+    async def _review(self, request: web.Request, review: str) -> web.Response:
+        """The self-reviews: answered for the requesting identity (authenticated again here, which is a
+        dictionary lookup, rather than handed over by the middleware), never stored."""
+        user = self.access.authenticate(request.headers.get("Authorization", ""))
+        if user is None:
+            return json_response(failure(401, "Unauthorized", "Unauthorized"), 401)
+        if review == "self":
+            return json_response(self.access.self_review(user), 201)
+        body = await self._body(request)
+        if review == "access":
+            return json_response(self.access.access_review(user, body), 201)
+        return json_response(self.access.rules_review(user, body), 201)
 
     # ----- bodies -------------------------------------------------------------------------------
 
@@ -458,9 +498,7 @@ class ApiServer:
 
     async def _create(self, request: web.Request, served: ServedType, rp: ResourcePath) -> web.Response:
         if served.rtype.namespaced and rp.namespace is None:
-            return json_response(
-                failure(405, "the server does not allow this method on the requested resource"), 405
-            )
+            return _method_not_allowed()
         obj = self._object_body(await self._body(request), served, rp)
         warnings = self._field_warnings(request, served, obj)
         obj = record_update(None, obj, _field_manager(request), now_rfc3339())

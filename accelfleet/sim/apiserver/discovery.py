@@ -50,6 +50,8 @@ def _subresource_entries(served: ServedType) -> list[tuple[str, str, str, tuple[
             result.append((sub, "", "Binding", ("create",)))
         elif sub == "eviction":
             result.append((sub, "policy", "Eviction", ("create",)))
+        elif sub == "token":
+            result.append((sub, "authentication.k8s.io", "TokenRequest", ("create",)))
         elif sub == "finalize":
             result.append((sub, "", served.rtype.kind, ("update",)))
         elif sub == "scale":

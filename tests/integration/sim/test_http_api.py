@@ -220,3 +220,51 @@ async def test_unknown_resources_and_names_answer_like_the_real_server(api: Test
     assert status == 404 and error["message"] == "the server could not find the requested resource"
     status, error = await call(api, "GET", "/api/v1/pods?fieldSelector=spec.bogus%3D1")
     assert status == 400 and error["reason"] == "BadRequest"
+
+
+async def test_service_account_tokens_are_held_to_rbac_with_the_real_forbidden_status(
+    api: TestClient[Any, Any],
+) -> None:
+    accounts = "/api/v1/namespaces/default/serviceaccounts"
+    assert (await call(api, "POST", accounts, {"metadata": {"name": "bot"}}))[0] == 201
+    status, missing = await call(api, "POST", f"{accounts}/ghost/token", {"spec": {}})
+    assert (status, missing["message"]) == (404, 'serviceaccounts "ghost" not found')
+    status, issued = await call(api, "POST", f"{accounts}/bot/token", {"spec": {}})
+    assert status == 201 and issued["kind"] == "TokenRequest"
+    bot = {"Authorization": f"Bearer {issued['status']['token']}"}
+    async with api.patch("/api/v1/namespaces/default/pods/x", data="{}", headers=bot) as response:
+        assert response.status == 403
+        assert await response.json() == {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": 'pods "x" is forbidden: User "system:serviceaccount:default:bot" cannot patch resource '
+            '"pods" in API group "" in the namespace "default"',
+            "reason": "Forbidden",
+            "details": {"name": "x", "kind": "pods"},
+            "code": 403,
+        }
+    async with api.get("/apis", headers=bot) as response:
+        assert response.status == 200, "discovery is open to every authenticated identity"
+    rule = {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}
+    await call(
+        api,
+        "POST",
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        {"metadata": {"name": "r"}, "rules": [rule]},
+    )
+    binding = {
+        "metadata": {"name": "b", "namespace": "default"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "r"},
+        "subjects": [{"kind": "ServiceAccount", "name": "bot"}],
+    }
+    await call(api, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", binding)
+    async with api.get("/api/v1/namespaces/default/pods", headers=bot) as response:
+        assert response.status == 200
+    async with api.get("/api/v1/namespaces/kube-system/pods", headers=bot) as response:
+        assert response.status == 403
+    async with api.get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", headers=AUTH) as response:
+        assert response.status == 405, "reviews are create-only"
+    async with api.get("/api/v1/pods", headers={**AUTH, "Impersonate-User": "someone"}) as response:
+        assert response.status == 403, "impersonation is refused, never ignored"

@@ -49,3 +49,48 @@ def test_unknown_kinds_stay_unsupported_and_garbage_is_a_bad_request() -> None:
         decode_protobuf(b'{"kind": "Namespace"}')
     with pytest.raises(BadRequestError, match="truncated"):
         decode_protobuf(bytes.fromhex(CONFIG_MAP)[:30])
+
+
+# Recorded from kubectl v1.33: create token robot -n pb --duration=20m --audience=api /
+# create role r -n pb --verb=get,list --resource=pods,pods/status --resource-name=p /
+# create rolebinding rb -n pb --role=r --serviceaccount=pb:robot --group=g / auth can-i get /healthz.
+TOKEN_REQUEST = (
+    "6b3873000a280a1861757468656e7469636174696f6e2e6b38732e696f2f7631120c546f6b656e5265717565737412220a100a0012001a"
+    "0022002a0032003800420012080a0361706920b0091a040a0012001a002200"
+)
+ROLE = (
+    "6b3873000a240a1c726261632e617574686f72697a6174696f6e2e6b38732e696f2f76311204526f6c65123a0a130a017212001a027062"
+    "22002a0032003800420012230a036765740a046c69737412001a04706f64731a0b706f64732f7374617475732201701a002200"
+)
+ROLE_BINDING = (
+    "6b3873000a2b0a1c726261632e617574686f72697a6174696f6e2e6b38732e696f2f7631120b526f6c6542696e64696e671284010a140a"
+    "02726212001a02706222002a0032003800420012270a0547726f75701219726261632e617574686f72697a6174696f6e2e6b38732e696f"
+    "1a01672200121d0a0e536572766963654163636f756e7412001a05726f626f74220270621a240a19726261632e617574686f72697a6174"
+    "696f6e2e6b38732e696f1204526f6c651a01721a002200"
+)
+ACCESS_REVIEW = (
+    "6b3873000a320a17617574686f72697a6174696f6e2e6b38732e696f2f7631121753656c665375626a656374416363657373526576696577"
+    "122f0a100a0012001a0022002a003200380042001211120f0a082f6865616c74687a12036765741a08080012001a0020001a002200"
+)
+
+
+def test_kubectl_token_rbac_and_access_review_bodies() -> None:
+    token = decode_protobuf(bytes.fromhex(TOKEN_REQUEST))
+    assert (token["apiVersion"], token["kind"]) == ("authentication.k8s.io/v1", "TokenRequest")
+    assert token["spec"] == {"audiences": ["api"], "expirationSeconds": 1200}
+    assert decode_protobuf(bytes.fromhex(ROLE))["rules"] == [
+        {
+            "verbs": ["get", "list"],
+            "apiGroups": [""],
+            "resources": ["pods", "pods/status"],
+            "resourceNames": ["p"],
+        }
+    ]
+    binding = decode_protobuf(bytes.fromhex(ROLE_BINDING))
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"}
+    assert binding["subjects"] == [
+        {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "g"},
+        {"kind": "ServiceAccount", "name": "robot", "namespace": "pb"},
+    ]
+    review = decode_protobuf(bytes.fromhex(ACCESS_REVIEW))
+    assert review["spec"] == {"nonResourceAttributes": {"path": "/healthz", "verb": "get"}}
