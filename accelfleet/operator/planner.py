@@ -341,6 +341,8 @@ def plan_round(
         starvation_seconds=starvation_seconds,
     )
     decided = {placement.key: placement for placement in result.placed}
+    rank = {placement.key: index for index, placement in enumerate(result.placed)}
+    pending.sort(key=lambda item: rank.get(item[2].key, len(rank)))
     for job, spec, request in pending:
         placement = decided.get(request.key)
         if placement is not None:
