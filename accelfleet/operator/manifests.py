@@ -79,18 +79,26 @@ def gang_pod(
     cards_per_replica: int,
     attempt: int,
 ) -> Obj:
-    """Rank ``index`` of the gang: pinned to ``node``, holding its cards, gated until the gang exists."""
+    """Rank ``index`` of the gang: pinned to ``node``, holding its cards, gated until the gang exists.
+
+    A gang of one pod exists as soon as that pod does, so it is created without the gang gate: the
+    gate would only cost a second write per job, which is most jobs of a busy queue.
+    """
     meta = mapping(template.get("metadata"))
     spec = copy.deepcopy(dict(mapping(template.get("spec"))))
     env = _env(job, index, replicas, card_model)
     containers = [_with_env(dict(mapping(c)), env) for c in sequence(spec.get("containers"))]
     containers[0] = _with_cards(containers[0], resource_name, cards_per_replica)
     gates = [g for g in sequence(spec.get("schedulingGates")) if mapping(g).get("name") != SCHEDULING_GATE]
+    if replicas > 1:
+        gates.append({"name": SCHEDULING_GATE})
+    spec.pop("schedulingGates", None)
+    if gates:
+        spec["schedulingGates"] = gates
     spec.update(
         {
             "containers": containers,
             "nodeSelector": {**mapping(spec.get("nodeSelector")), LABEL_HOSTNAME: node},
-            "schedulingGates": [*gates, {"name": SCHEDULING_GATE}],
             "restartPolicy": "Never",
             "hostname": pod_name(job.name, index),
             "subdomain": job.name,

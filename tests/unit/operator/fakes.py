@@ -169,11 +169,12 @@ class FakeCluster:
         return plan
 
     def _ungate(self, name: str) -> None:
+        """Lift our gate, as the executor does: only from a pod that carries it."""
         pod = self.pods[("default", name)]
-        gates = [g for g in pod["spec"].get("schedulingGates", []) if g["name"] != SCHEDULING_GATE]
-        if gates != pod["spec"].get("schedulingGates"):
+        current = pod["spec"].get("schedulingGates") or []
+        if any(g["name"] == SCHEDULING_GATE for g in current):
             self._count("ungate")
-        pod["spec"]["schedulingGates"] = gates
+            pod["spec"]["schedulingGates"] = [g for g in current if g["name"] != SCHEDULING_GATE]
 
     def run_pods(self, name: str, phase: str = "Running", exit_code: int = 0) -> None:
         """The kubelet's part: bind ungated pods and move them to ``phase``."""

@@ -100,3 +100,39 @@ def test_a_fresh_list_drops_what_is_gone_but_keeps_what_is_newer_than_the_list()
         )
     mirror.replace_all(PODS, [], "5")
     assert list(mirror.store[PODS]) == [("ns", "new")]
+
+
+def test_a_gang_of_one_pod_is_created_without_the_gang_gate_but_keeps_the_templates_gates() -> None:
+    job = job_view(aijob("solo", 1, 8))
+    made = {
+        "plain": gang_pod(
+            job,
+            {"spec": {"containers": [{"name": "main"}]}},
+            index=0,
+            replicas=1,
+            node="host-1",
+            card_model="m",
+            resource_name="vendor.com/card",
+            cards_per_replica=8,
+            attempt=0,
+        ),
+        "quota": gang_pod(
+            job,
+            {"spec": {"containers": [{"name": "main"}], "schedulingGates": [{"name": "example.com/quota"}]}},
+            index=0,
+            replicas=1,
+            node="host-1",
+            card_model="m",
+            resource_name="vendor.com/card",
+            cards_per_replica=8,
+            attempt=0,
+        ),
+    }
+    assert "schedulingGates" not in made["plain"]["spec"]
+    assert made["quota"]["spec"]["schedulingGates"] == [{"name": "example.com/quota"}]
+    cluster = FakeCluster.small()
+    cluster.add(aijob("solo", 1, 8, cards={"models": ["hygon-bw1000"]}))
+    cluster.step()
+    assert cluster.writes.get("create") == 1
+    assert "ungate" not in cluster.writes
+    assert [pod["spec"].get("schedulingGates") for pod in cluster.job_pods("solo")] == [None]
