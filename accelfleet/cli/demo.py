@@ -77,8 +77,12 @@ def run(args: argparse.Namespace) -> int:
         kubeconfig = created / "kubeconfig"
     else:
         kubeconfig = args.kubeconfig.expanduser().absolute()
-        if not kubeconfig.parent.is_dir():
+        if kubeconfig.parent.exists() and not kubeconfig.parent.is_dir():
             raise CLIError(f"cannot write {kubeconfig}: {kubeconfig.parent} is not a directory")
+        try:
+            kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise CLIError(f"cannot write {kubeconfig}: {err.strerror or err}") from err
     interactive = sys.stdout.isatty() and not args.plain
     console = Console(width=None if interactive else 160)
     options = DemoOptions(args.preset, kubeconfig, args.keep, args.timeout, interactive)

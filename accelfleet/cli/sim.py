@@ -56,7 +56,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     up.set_defaults(run=run_up)
 
     down = commands.add_parser("down", help="stop the simulated cluster and every process it started")
-    down.add_argument("--kubeconfig", type=Path, help="the kubeconfig written by 'sim up' (same default)")
+    down.add_argument(
+        "--kubeconfig",
+        type=Path,
+        help="the kubeconfig written by 'sim up' (default: $ACCELFLEET_SIM_KUBECONFIG, then $KUBECONFIG "
+        "if a sim wrote it, then ~/.kube/accelfleet-sim.yaml)",
+    )
     down.set_defaults(run=run_down)
 
     from accelfleet.sim.nodes.node_commands import add_node_commands
@@ -148,7 +153,7 @@ def run_up(args: argparse.Namespace) -> int:
 def run_down(args: argparse.Namespace) -> int:
     from accelfleet.sim import daemon, kubeconfig
 
-    path = _kubeconfig_path(args.kubeconfig)
+    path = kubeconfig.target_path(args.kubeconfig)
     access = kubeconfig.read(path)
     if access is None:
         raise CLIError(f"no simulated cluster kubeconfig at {path}")

@@ -27,6 +27,22 @@ def default_path() -> Path:
     return Path(os.environ.get(PATH_ENV) or DEFAULT_PATH).expanduser()
 
 
+def target_path(given: Path | None) -> Path:
+    """The kubeconfig of the running sim a command acts on (``down``, ``fail-node``, ...).
+
+    ``given`` first, then ``$ACCELFLEET_SIM_KUBECONFIG``; then ``$KUBECONFIG`` when it names one file a
+    sim wrote, since users who ``export KUBECONFIG=...`` for kubectl expect the sim's own commands to
+    follow; else the default. ``sim up`` uses ``default_path``: it must never overwrite a kubeconfig.
+    """
+    if given is not None:
+        return given.expanduser().absolute()
+    if not os.environ.get(PATH_ENV):
+        exported = os.environ.get("KUBECONFIG", "")
+        if exported and os.pathsep not in exported and read(Path(exported).expanduser()) is not None:
+            return Path(exported).expanduser().absolute()
+    return default_path().absolute()
+
+
 @dataclass(frozen=True)
 class SimAccess:
     server: str

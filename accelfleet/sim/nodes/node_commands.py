@@ -22,11 +22,15 @@ def add_node_commands(commands: argparse._SubParsersAction[Any]) -> None:
         help="make a simulated node fail: heartbeats stop, it turns NotReady and its running pods fail",
     )
     fail.add_argument("name", help="the Node's name")
-    fail.add_argument("--kubeconfig", type=Path, help="the kubeconfig written by 'sim up' (same default)")
+    fail.add_argument(
+        "--kubeconfig", type=Path, help="the kubeconfig written by 'sim up' (same default as 'sim down')"
+    )
     fail.set_defaults(run=run_fail_node)
     recover = commands.add_parser("recover-node", help="bring a failed simulated node back")
     recover.add_argument("name", help="the Node's name")
-    recover.add_argument("--kubeconfig", type=Path, help="the kubeconfig written by 'sim up' (same default)")
+    recover.add_argument(
+        "--kubeconfig", type=Path, help="the kubeconfig written by 'sim up' (same default as 'sim down')"
+    )
     recover.set_defaults(run=run_recover_node)
 
 
@@ -47,9 +51,9 @@ def _set_failed(name: str, kubeconfig: Path | None, *, failed: bool) -> None:
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
-    from accelfleet.sim.kubeconfig import default_path
+    from accelfleet.sim.kubeconfig import target_path
 
-    path = (kubeconfig.expanduser() if kubeconfig else default_path()).absolute()
+    path = target_path(kubeconfig)
     if not path.is_file():
         raise CLIError(f"no simulated cluster kubeconfig at {path}")
     try:

@@ -27,7 +27,7 @@ def _run(*args: str, kubeconfig: str | None = None) -> subprocess.CompletedProce
     ("args", "message"),
     [
         (("demo", "--timeout", "0"), "accelfleet demo: error: --timeout must be positive, got 0"),
-        (("demo", "--kubeconfig", "/no/such/dir/kubeconfig"), "/no/such/dir is not a directory"),
+        (("demo", "--kubeconfig", "/dev/null/kubeconfig"), "/dev/null is not a directory"),
         (("top", "--interval", "-1"), "accelfleet top: error: --interval must be positive, got -1"),
         (("top", "--once", "--svg", "/no/such/dir/top.svg"), "/no/such/dir is not a directory"),
         (("explain", "Not_A_Name"), "accelfleet explain: error: invalid AIJob name 'Not_A_Name'"),
