@@ -385,6 +385,9 @@ async def _gang(bench: Bench, scenario: OneGang) -> dict[str, Any]:
         "all_bound_s": _round(bound),
         "all_running_s": _round(steps["running"]),
         "pods_bound_per_s": round(scenario.shape.replicas / bound, 1) if bound else None,
+        "pods_created_per_s": round(scenario.shape.replicas / steps["created"], 1)
+        if steps["created"]
+        else None,
     }
     row["leaked_cards"] = await _delete(bench, outcome.names)
     return row
