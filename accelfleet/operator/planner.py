@@ -143,10 +143,9 @@ def invalid(job: JobView, spec: AIJobSpec | None, reason: str, message: str, sta
     return _finish(job, status, events)
 
 
-def waiting(job: JobView, spec: AIJobSpec, reason: str, message: str, stamp: str) -> JobAction:
-    status = _pending_status(job, spec)
-    before = find(status["conditions"], names.COND_SCHEDULED)
-    conditions = set_condition(
+def _judged_valid(job: JobView, status: Mapping[str, Any], stamp: str) -> list[dict[str, Any]]:
+    """The status's conditions with Valid=True for this generation: the fleet can hold the gang."""
+    return set_condition(
         status["conditions"],
         names.COND_VALID,
         True,
@@ -155,6 +154,12 @@ def waiting(job: JobView, spec: AIJobSpec, reason: str, message: str, stamp: str
         stamp,
         job.generation,
     )
+
+
+def waiting(job: JobView, spec: AIJobSpec, reason: str, message: str, stamp: str) -> JobAction:
+    status = _pending_status(job, spec)
+    before = find(status["conditions"], names.COND_SCHEDULED)
+    conditions = _judged_valid(job, status, stamp)
     conditions = set_condition(conditions, names.COND_SCHEDULED, False, reason, message, stamp)
     status.update(conditions=conditions, message=message)
     fresh = before is None or before.get("reason") != reason
@@ -177,15 +182,7 @@ def placed(job: JobView, spec: AIJobSpec, placement: Placement, fleet: Fleet, st
         spec,
         size,
     )
-    conditions = set_condition(
-        status["conditions"],
-        names.COND_VALID,
-        True,
-        names.REASON_VALID,
-        "the fleet can hold this gang",
-        stamp,
-        job.generation,
-    )
+    conditions = _judged_valid(job, status, stamp)
     conditions = set_condition(conditions, names.COND_SCHEDULED, True, names.REASON_PLACED, message, stamp)
     progress = pods_progress(placement.platform, 0, size)
     conditions = set_condition(
