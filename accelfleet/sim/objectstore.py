@@ -25,8 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 
 from accelfleet.sim.objects import clone, metadata, now_rfc3339, resource_label
 from accelfleet.sim.selectors import Selection, make_selection
@@ -117,9 +116,15 @@ def _owner_uids(obj: Object | None) -> set[str]:
     return {ref["uid"] for ref in refs if isinstance(ref, dict) and ref.get("uid")}
 
 
-def _own(obj: Any) -> Any:
-    """What a handed-over update returns: the stored object itself, read-only, not a copy."""
-    return obj
+def _modified(rtype: ResourceType, name: str) -> ConflictError:
+    """The real server's 409 for a write whose resourceVersion or uid precondition no longer holds."""
+    return ConflictError(
+        f'Operation cannot be fulfilled on {resource_label(rtype)} "{name}": the object has been '
+        "modified; please apply your changes to the latest version and try again",
+        name=name,
+        group=rtype.group,
+        kind=rtype.plural,
+    )
 
 
 def _without(obj: Object, *keys: str) -> Object:
@@ -257,6 +262,10 @@ class ObjectStore:
         result["kind"] = rtype.kind
         return result
 
+    def _answer(self, rtype: ResourceType, obj: Object, handover: bool) -> Object:
+        """What a write returns: a caller-owned copy, or after a handover the stored object itself."""
+        return obj if handover else self._present(rtype, obj)
+
     @property
     def resource_version(self) -> str:
         """The newest resourceVersion issued, which is what a list made now reports."""
@@ -282,7 +291,6 @@ class ObjectStore:
     ) -> Object:
         """Store a new object; ``handover`` as for ``update_sync``."""
         new = obj if handover else clone(obj)
-        give = _own if handover else partial(self._present, rtype)
         meta = metadata(new)
         new["apiVersion"] = rtype.api_version
         new["kind"] = rtype.kind
@@ -329,9 +337,9 @@ class ObjectStore:
             )
         if dry_run:
             new["metadata"]["resourceVersion"] = ""
-            return give(new)
+            return self._answer(rtype, new, handover)
         self._commit(rtype, "ADDED", None, new)
-        return give(new)
+        return self._answer(rtype, new, handover)
 
     def _check_namespace_open(self, namespace: str) -> None:
         namespaces = self._types.get(NAMESPACES_KEY)
@@ -365,13 +373,7 @@ class ObjectStore:
         old_meta = old["metadata"]
         asked_rv = incoming_meta.get("resourceVersion")
         if asked_rv and asked_rv != old_meta["resourceVersion"]:
-            raise ConflictError(
-                f'Operation cannot be fulfilled on {resource_label(rtype)} "{name}": the object has been '
-                "modified; please apply your changes to the latest version and try again",
-                name=name,
-                group=rtype.group,
-                kind=rtype.plural,
-            )
+            raise _modified(rtype, name)
         has_status = self._hooks.has_status_subresource(rtype) if self._hooks is not None else False
         if subresource == "status":
             # Stored objects are never changed in place, so the new version may share everything but
@@ -406,15 +408,14 @@ class ObjectStore:
         meta["generation"] = generation
         if self._hooks is not None:
             new = self._hooks.admit(rtype, old, new)
-        give = _own if handover else partial(self._present, rtype)
         if new == old:
-            return give(old)
+            return self._answer(rtype, old, handover)
         if dry_run:
-            return give(new)
+            return self._answer(rtype, new, handover)
         self._commit(rtype, "MODIFIED", old, new)
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             self._remove(rtype, new)
-        return give(new)
+        return self._answer(rtype, new, handover)
 
     # ----- delete --------------------------------------------------------------------------------
 
@@ -434,13 +435,7 @@ class ObjectStore:
         if (precondition_uid and precondition_uid != old_meta["uid"]) or (
             precondition_resource_version and precondition_resource_version != old_meta["resourceVersion"]
         ):
-            raise ConflictError(
-                f'Operation cannot be fulfilled on {resource_label(rtype)} "{name}": the object has been '
-                "modified; please apply your changes to the latest version and try again",
-                name=name,
-                group=rtype.group,
-                kind=rtype.plural,
-            )
+            raise _modified(rtype, name)
         finalizers = list(old_meta.get("finalizers") or [])
         if propagation_policy == "Orphan" and FINALIZER_ORPHAN not in finalizers:
             finalizers.append(FINALIZER_ORPHAN)
