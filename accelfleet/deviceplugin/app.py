@@ -94,9 +94,15 @@ async def run_plugin(options: PluginOptions) -> None:
     if options.metrics_port:
         # Imported only when serving: the simulated cluster starts one plugin per node without
         # metrics, and aiohttp is a third of the plugin's start-up time.
-        from accelfleet.deviceplugin.observability import start_http
+        from accelfleet.deviceplugin.observability import health_report
+        from accelfleet.observability import serve_metrics
 
-        runner = await start_http(runtime, options.metrics_address, options.metrics_port)
+        runner = await serve_metrics(
+            options.metrics_address,
+            options.metrics_port,
+            lambda: health_report(runtime),
+            runtime.metrics.registry,
+        )
         log.info("metrics and health on %s:%d", options.metrics_address, options.metrics_port)
     try:
         await runtime.run(stop)

@@ -1,14 +1,11 @@
-"""``/metrics`` and ``/healthz`` over HTTP, served on the plugin's event loop."""
+"""What the plugin's ``/healthz`` says (served with ``/metrics`` by ``accelfleet.observability``)."""
 
 from __future__ import annotations
-
-from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from accelfleet.deviceplugin.runtime import PluginRuntime
 
 
-def health_report(runtime: PluginRuntime) -> tuple[int, str]:
+def health_report(runtime: PluginRuntime) -> tuple[bool, str]:
     """503 only when the plugin cannot serve its socket; waiting for labels or the kubelet is healthy."""
     advertisement = runtime.state.current
     lines = [
@@ -19,23 +16,5 @@ def health_report(runtime: PluginRuntime) -> tuple[int, str]:
     if advertisement.problem:
         lines.append(f"problem: {advertisement.problem}")
     if runtime.serving_failed:
-        return 503, "\n".join(["cannot serve the plugin socket", *lines]) + "\n"
-    return 200, "\n".join(["ok", *lines]) + "\n"
-
-
-async def start_http(runtime: PluginRuntime, address: str, port: int) -> web.AppRunner:
-    async def metrics(_: web.Request) -> web.Response:
-        body = generate_latest(runtime.metrics.registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-    async def healthz(_: web.Request) -> web.Response:
-        status, text = health_report(runtime)
-        return web.Response(status=status, text=text)
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, address, port).start()
-    return runner
+        return False, "\n".join(["cannot serve the plugin socket", *lines])
+    return True, "\n".join(["ok", *lines])

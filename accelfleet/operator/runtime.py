@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from accelfleet.api.names import GROUP, VERSION
+from accelfleet.observability import serve_metrics
 from accelfleet.operator import metrics
 from accelfleet.operator.client import ApiClient, ApiError
 from accelfleet.operator.config import OperatorConfig, lease_namespace
@@ -29,7 +30,6 @@ from accelfleet.operator.executor import Executor
 from accelfleet.operator.leadership import Elector
 from accelfleet.operator.mirror import ACCELCARDS, AIJOBS, NAMESPACED, NODES, PLATFORMS, PODS, Mirror
 from accelfleet.operator.planner import plan_round
-from accelfleet.operator.web import serve
 
 log = logging.getLogger("accelfleet.operator")
 
@@ -66,7 +66,9 @@ class Operator:
 
     async def start(self) -> None:
         if self.config.metrics_port:
-            self._web = await serve(self.config.metrics_port, self.health, self.config.metrics_address)
+            self._web = await serve_metrics(
+                self.config.metrics_address, self.config.metrics_port, self.health
+            )
         self._tasks.append(asyncio.create_task(self._main(), name="accelfleet reconcile loop"))
 
     async def stop(self) -> None:
