@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from hypothesis import strategies as st
 
-from accelfleet.placement import CardModel, FleetSnapshot, GangRequest, NodeState, Placement
+from accelfleet.placement import CardModel, FleetSnapshot, GangRequest, NodeState, Placement, Unschedulable
 
 ASCEND = CardModel(
     name="huawei-ascend-910b",
@@ -127,3 +127,15 @@ def domains_used(snapshot: FleetSnapshot, placement: Placement) -> tuple[int, in
         len({(node.platform, node.super_node) for node in known}),
         len({node.platform for node in known}),
     )
+
+
+def placed(answer: Placement | Unschedulable) -> Placement:
+    """The answer, which the test expects to be a placement."""
+    assert isinstance(answer, Placement), answer
+    return answer
+
+
+def refused(answer: Placement | Unschedulable) -> Unschedulable:
+    """The answer, which the test expects to be a refusal."""
+    assert isinstance(answer, Unschedulable), answer
+    return answer

@@ -12,25 +12,22 @@ from hypothesis import strategies as st
 from accelfleet.placement import (
     FleetSnapshot,
     GangRequest,
-    Placement,
     Reason,
     Unschedulable,
     feasibility,
     place,
     queue_round,
 )
-from tests.unit.placement.fleets import ASCEND, CATALOG, HYGON, fleets, gangs, uniform_fleet
-
-
-def placed(answer: Placement | Unschedulable) -> Placement:
-    assert isinstance(answer, Placement), answer
-    return answer
-
-
-def refused(answer: Placement | Unschedulable) -> Unschedulable:
-    assert isinstance(answer, Unschedulable), answer
-    return answer
-
+from tests.unit.placement.fleets import (
+    ASCEND,
+    CATALOG,
+    HYGON,
+    fleets,
+    gangs,
+    placed,
+    refused,
+    uniform_fleet,
+)
 
 # One platform of Ascend: two super-nodes of two 8-card servers. Three servers are free: two in
 # zz2-sn01, one in zz2-sn00.

@@ -6,22 +6,10 @@ from accelfleet.placement import (
     FleetSnapshot,
     GangRequest,
     NodeState,
-    Placement,
     Reason,
-    Unschedulable,
     place,
 )
-from tests.unit.placement.fleets import ASCEND, CATALOG, HYGON, domains_used, uniform_fleet
-
-
-def placed(answer: Placement | Unschedulable) -> Placement:
-    assert isinstance(answer, Placement), answer
-    return answer
-
-
-def refused(answer: Placement | Unschedulable) -> Unschedulable:
-    assert isinstance(answer, Unschedulable), answer
-    return answer
+from tests.unit.placement.fleets import ASCEND, CATALOG, HYGON, domains_used, placed, refused, uniform_fleet
 
 
 def busy(super_node: str, nodes: int, cards: int = 8) -> dict[str, int]:
