@@ -104,10 +104,13 @@ def test_a_fresh_list_drops_what_is_gone_but_keeps_what_is_newer_than_the_list()
 
 def test_a_gang_of_one_pod_is_created_without_the_gang_gate_but_keeps_the_templates_gates() -> None:
     job = job_view(aijob("solo", 1, 8))
-    made = {
-        "plain": gang_pod(
+    quota = [{"name": "example.com/quota"}]
+    expectations: tuple[tuple[list[dict[str, str]], object], ...] = (([], "absent"), (quota, quota))
+    for template_gates, expected in expectations:
+        template = {"spec": {"containers": [{"name": "main"}], "schedulingGates": template_gates}}
+        pod = gang_pod(
             job,
-            {"spec": {"containers": [{"name": "main"}]}},
+            template,
             index=0,
             replicas=1,
             node="host-1",
@@ -115,21 +118,8 @@ def test_a_gang_of_one_pod_is_created_without_the_gang_gate_but_keeps_the_templa
             resource_name="vendor.com/card",
             cards_per_replica=8,
             attempt=0,
-        ),
-        "quota": gang_pod(
-            job,
-            {"spec": {"containers": [{"name": "main"}], "schedulingGates": [{"name": "example.com/quota"}]}},
-            index=0,
-            replicas=1,
-            node="host-1",
-            card_model="m",
-            resource_name="vendor.com/card",
-            cards_per_replica=8,
-            attempt=0,
-        ),
-    }
-    assert "schedulingGates" not in made["plain"]["spec"]
-    assert made["quota"]["spec"]["schedulingGates"] == [{"name": "example.com/quota"}]
+        )
+        assert pod["spec"].get("schedulingGates", "absent") == expected
     cluster = FakeCluster.small()
     cluster.add(aijob("solo", 1, 8, cards={"models": ["hygon-bw1000"]}))
     cluster.step()
